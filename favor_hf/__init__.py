@@ -1,0 +1,7 @@
+"""favor-hf: FAVOR-Bench for the Hugging Face ecosystem.
+
+FAVOR-Bench (arXiv 2503.14935) measures fine-grained video motion understanding with
+8,184 multiple-choice questions over 1,776 videos and an LLM-free open-ended caption score.
+"""
+
+__version__ = "0.1.0"

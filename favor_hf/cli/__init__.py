@@ -1,0 +1,52 @@
+"""The ``favor-hf`` command line: one subcommand module per area of the package."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+# Each module defines ``register(subparsers)``, adding its subcommands with
+# ``parser.set_defaults(func=...)``; ``func(args)`` returns an exit code.
+_COMMAND_MODULES = (
+    "favor_hf.cli.data_commands",  # export, push, synth
+    "favor_hf.cli.caption_commands",  # score-captions
+    "favor_hf.cli.run_commands",  # run, score, merge
+    "favor_hf.cli.metric_commands",  # install-metrics, push-metrics
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every subcommand registered."""
+    from favor_hf import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="favor-hf",
+        description="FAVOR-Bench for Hugging Face: export and load the datasets, run models, score them.",
+    )
+    parser.add_argument("--version", action="version", version=f"favor-hf {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``favor-hf`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The model-adapter interface: a video (path or sampled frames) and a prompt in, text out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class ModelInput:
+    """One request to a model.
+
+    Attributes:
+        prompt: the text prompt (MCQ prompt or captioning prompt).
+        video_path: path of the video file, when there is one.
+        frames: sampled RGB frames ``(n, h, w, 3)`` uint8, when the caller sampled them.
+        item_id: the item this request answers (question key or video name), for logs.
+        meta: free-form extras an adapter may use (e.g. ``options`` and ``task_type`` of an MCQ).
+    """
+
+    prompt: str
+    video_path: str | None = None
+    frames: np.ndarray | None = None
+    item_id: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class ModelAdapter(ABC):
+    """Base class of every model backend.
+
+    Subclasses set ``name`` (``"ADAPTER:ID"`` as given on the command line) and implement
+    :meth:`generate`, which answers a batch; ``max_batch_size`` says how many inputs one
+    call may take (1 where the backend cannot batch).
+    """
+
+    name: str = "model"
+    max_batch_size: int = 1
+    needs_frames: bool = True
+
+    @abstractmethod
+    def generate(self, inputs: list[ModelInput]) -> list[str]:
+        """Return one text answer per input, in order."""
+
+    def close(self) -> None:
+        """Release resources (connections, GPU memory); the default does nothing."""
