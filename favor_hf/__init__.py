@@ -5,3 +5,12 @@ FAVOR-Bench (arXiv 2503.14935) measures fine-grained video motion understanding 
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Lazy: ``import favor_hf`` must not import ``datasets``.
+    if name == "load_bench":
+        from favor_hf.data.load import load_bench
+
+        return load_bench
+    raise AttributeError(f"module 'favor_hf' has no attribute {name!r}")

@@ -1,0 +1,78 @@
+"""Where FAVOR data comes from: a local data directory or the Hub dataset ``zl2048/FAVOR``.
+
+A data directory has the layout of the Hub repository::
+
+    DIR/video_perspective.json        videos with annotations and questions
+    DIR/question_perspective.json     optional: the same questions with their question_key
+    DIR/videos/FAVOR-Bench/<id>.mp4   optional: the clips
+
+The Hub is reached with ``huggingface_hub.snapshot_download`` at :data:`HUB_REVISION`
+(override with ``revision=`` or ``$FAVOR_HUB_REVISION``); offline, only an already cached
+snapshot is used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from favor_hf.data.records import VIDEO_SUBDIR, DataError
+
+HUB_REPO = "zl2048/FAVOR"
+"""The official FAVOR-Bench dataset repository on the Hugging Face Hub."""
+
+HUB_REVISION = "main"
+"""Default revision of :data:`HUB_REPO`; pin a commit hash with ``$FAVOR_HUB_REVISION`` or ``revision=``."""
+
+REVISION_ENV = "FAVOR_HUB_REVISION"
+
+
+def hub_revision(revision: str | None = None) -> str:
+    """``revision``, else ``$FAVOR_HUB_REVISION``, else :data:`HUB_REVISION`."""
+    return revision or os.environ.get(REVISION_ENV) or HUB_REVISION
+
+
+def fetch_hub_data(
+    repo: str = HUB_REPO,
+    revision: str | None = None,
+    *,
+    with_videos: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Download (or reuse the cached) JSON files, and the clips if asked, of a FAVOR Hub repo.
+
+    Returns the local snapshot directory, which has the data-directory layout.
+    """
+    from huggingface_hub import snapshot_download
+
+    patterns = ["*.json"] + ([f"{VIDEO_SUBDIR.as_posix()}/*"] if with_videos else [])
+    try:
+        path = snapshot_download(
+            repo_id=repo,
+            repo_type="dataset",
+            revision=hub_revision(revision),
+            allow_patterns=patterns,
+            cache_dir=cache_dir,
+        )
+    except Exception as err:  # offline, gated, missing revision: all end here
+        raise DataError(
+            f"could not fetch dataset {repo!r} at revision {hub_revision(revision)!r} from the Hugging Face Hub "
+            f"({type(err).__name__}: {err}). Pass data_dir= (or --data-dir) with a local copy instead."
+        ) from err
+    return Path(path)
+
+
+def resolve_data_dir(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    repo: str = HUB_REPO,
+    revision: str | None = None,
+    with_videos: bool = False,
+) -> Path:
+    """A local FAVOR data directory: ``data_dir`` when given (checked), else a Hub snapshot."""
+    if data_dir is None:
+        return fetch_hub_data(repo, revision, with_videos=with_videos)
+    path = Path(data_dir).expanduser()
+    if not path.is_dir():
+        raise DataError(f"{path}: data directory not found")
+    return path.resolve()
