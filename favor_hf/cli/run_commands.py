@@ -1,0 +1,195 @@
+"""``favor-hf run``, ``favor-hf score`` and ``favor-hf merge``: run a model, re-score, combine shards."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from favor_hf.runner import FRAME_PRESETS, TASKS, Sampling
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``run``, ``score`` and ``merge`` subcommands."""
+    run = subparsers.add_parser(
+        "run",
+        help="run a model over FAVOR-Bench (resumable, shardable) and print its scores",
+        description="Answer every MCQ (or caption every video) with a model, appending one fsynced JSON line per "
+        "item to --out. Rerunning the same command resumes: finished items are skipped, failed ones retried.",
+    )
+    run.add_argument("--model", required=True, metavar="ADAPTER:ID",
+                     help="transformers:<hub id or path>, openai:<model name>, flow, random[:<seed>]")
+    run.add_argument("--task", choices=TASKS, default="mcq")
+    run.add_argument("--data-dir", required=True, type=Path,
+                     help="directory with video_perspective.json and videos/FAVOR-Bench/*.mp4")
+    run.add_argument("--out", required=True, type=Path, help="results file (JSON Lines), created or resumed")
+    run.add_argument("--limit", type=_positive_int, help="only the first N items (of the shard)")
+    run.add_argument("--shard", metavar="I/N", help="only the stable 1/N slice number I (0-based) of the items")
+    sampling = run.add_mutually_exclusive_group()
+    sampling.add_argument("--fps", type=float, help="sample this many frames per second (default: 1, as upstream)")
+    sampling.add_argument("--frames", type=int, choices=FRAME_PRESETS, help="sample this many uniformly spaced frames")
+    run.add_argument("--max-side", type=int, default=448, help="downscale frames to at most this many pixels (0: keep)")
+    run.add_argument("--concurrency", type=_positive_int, default=1, help="model calls in flight at once (for HTTP servers)")
+    run.add_argument("--max-consecutive-failures", type=_positive_int, default=20,
+                     help="stop after this many failed items in a row (default 20)")
+    run.add_argument("--no-score", action="store_true", help="skip the score table at the end")
+    _add_scoring_options(run)
+    model = run.add_argument_group("model options (each adapter takes those that apply to it)")
+    model.add_argument("--max-new-tokens", type=int)
+    model.add_argument("--device", help="transformers: cpu, cuda, cuda:1 or auto")
+    model.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), help="transformers")
+    model.add_argument("--batch-size", type=int, help="transformers: inputs per generate call")
+    model.add_argument("--attn-implementation", help="transformers: e.g. sdpa, flash_attention_2")
+    model.add_argument("--base-url", action="append",
+                       help="openai: server URL ending in /v1; repeat (or comma-separate) for replicas used round-robin; "
+                       "default $OPENAI_BASE_URL")
+    model.add_argument("--api-key", help="openai: default $OPENAI_API_KEY")
+    model.add_argument("--timeout", type=float, help="openai: seconds per request (default 120)")
+    model.add_argument("--max-retries", type=int, help="openai: retries on 429/5xx/connection errors (default 5)")
+    model.add_argument("--image-format", choices=("jpeg", "png"), help="openai: frame encoding (default jpeg)")
+    run.set_defaults(func=_run)
+
+    score = subparsers.add_parser("score", help="score a results file of favor-hf run")
+    score.add_argument("--results", required=True, type=Path)
+    score.add_argument("--task", choices=TASKS, help="check that the file holds this task")
+    _add_scoring_options(score)
+    score.set_defaults(func=_score)
+
+    merge = subparsers.add_parser(
+        "merge", help="combine shard results into one file, refusing overlaps and reporting missing items"
+    )
+    merge.add_argument("output", type=Path, metavar="OUT.jsonl")
+    merge.add_argument("shards", type=Path, nargs="+", metavar="SHARD.jsonl")
+    merge.add_argument("--data-dir", type=Path, help="the data directory of the run, to name the missing items")
+    merge.add_argument("--overwrite", action="store_true", help="replace OUT.jsonl if it exists")
+    merge.set_defaults(func=_merge)
+
+
+def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--judge", choices=("official", "strict"), default="official",
+                        help="MCQ judge: official substring rule (default) or strict single-option parsing")
+    parser.add_argument("--caption-model", default=None,
+                        help="sentence-transformers model of the caption score (name or local path)")
+
+
+def _fail(message: str) -> int:
+    print(f"favor-hf: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _sampling(args: argparse.Namespace) -> Sampling:
+    max_side = args.max_side or None
+    if args.frames is not None:
+        return Sampling(frames=args.frames, max_side=max_side)
+    return Sampling(fps=args.fps if args.fps is not None else 1.0, max_side=max_side)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from favor_hf.data.records import DataError, load_video_records
+    from favor_hf.models import load_adapter
+    from favor_hf.resources import ResourceError
+    from favor_hf.results import ResultsError
+    from favor_hf.runner import (
+        RunAborted,
+        run_benchmark,
+        score_records,
+        selected_final_records,
+    )
+    from favor_hf.shard import parse_shard
+
+    try:
+        if args.shard:
+            parse_shard(args.shard)
+        sampling = _sampling(args)
+        records = load_video_records(args.data_dir)
+        options = {
+            "max_new_tokens": args.max_new_tokens, "device": args.device, "dtype": args.dtype,
+            "batch_size": args.batch_size, "attn_implementation": args.attn_implementation,
+            "base_url": args.base_url, "api_key": args.api_key, "timeout": args.timeout,
+            "max_retries": args.max_retries, "image_format": args.image_format,
+        }
+        adapter = load_adapter(args.model, **options)
+    except (ValueError, DataError) as err:
+        return _fail(str(err))
+    try:
+        summary = run_benchmark(
+            adapter, records, args.task, args.out, sampling=sampling, shard=args.shard, limit=args.limit,
+            concurrency=args.concurrency, max_consecutive_failures=args.max_consecutive_failures,
+        )
+    except (ResultsError, RunAborted, OSError) as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; finished items are saved in {args.out}: rerun the same command to resume",
+              file=sys.stderr)
+        return 130
+    finally:
+        adapter.close()
+    if not args.no_score:
+        finals = selected_final_records(args.out, summary.item_ids)
+        try:
+            summary.scores = score_records(finals, args.task, judge=args.judge, caption_model=args.caption_model)
+        except (ResourceError, ValueError) as err:
+            print(summary.format())
+            return _fail(f"scoring failed: {err}\nThe results are saved; score them with "
+                         f"`favor-hf score --results {args.out}` once this is fixed.")
+    print(summary.format())
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from favor_hf.resources import ResourceError
+    from favor_hf.results import ResultsError
+    from favor_hf.runner import (
+        format_results_header,
+        format_scores,
+        score_records,
+        selected_final_records,
+    )
+
+    try:
+        finals = selected_final_records(args.results)
+    except ResultsError as err:
+        return _fail(str(err))
+    if not finals:
+        return _fail(f"{args.results}: no results to score")
+    task = finals[0]["task"]
+    if args.task and args.task != task:
+        return _fail(f"{args.results} holds {task} results, not {args.task}")
+    try:
+        scores = score_records(finals, task, judge=args.judge, caption_model=args.caption_model)
+    except (ResourceError, ValueError) as err:
+        return _fail(f"scoring failed: {err}")
+    print(format_results_header(finals))
+    print(format_scores(scores, task))
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from favor_hf.data.records import DataError, load_video_records
+    from favor_hf.results import ResultsError, merge_results, read_results
+    from favor_hf.runner import build_items
+
+    if args.output.exists() and not args.overwrite:
+        return _fail(f"{args.output} exists; pass --overwrite to replace it")
+    if any(args.output.resolve() == shard.resolve() for shard in args.shards):
+        return _fail(f"{args.output} is also an input; write the merge to a new file")
+    try:
+        universe_ids = None
+        if args.data_dir is not None:
+            first = next((r for shard in args.shards for r in read_results(shard).records), None)
+            task = first["task"] if first else "mcq"
+            universe_ids = [item["id"] for item in build_items(load_video_records(args.data_dir), task)]
+        report = merge_results(args.output, args.shards, universe_ids)
+    except (ResultsError, DataError) as err:
+        return _fail(str(err))
+    print(f"wrote {args.output}: {report.summary()}")
+    if report.missing_count:
+        print("missing items: run `favor-hf run` with the same options and --out on the merged file to fill them")
+    return 0

@@ -1,0 +1,123 @@
+"""The ``transformers`` adapter: a Hugging Face image-text model by Hub id or local path.
+
+The model loads with ``AutoModelForImageTextToText`` and ``AutoProcessor``; each input's
+sampled frames become images of one user turn, rendered by the processor's chat template
+(Qwen2.5-VL, LLaVA / LLaVA-OneVision, SmolVLM and Idefics3 style), and a batch is answered
+by one left-padded ``generate`` call with greedy decoding. Frames are fed as images, not
+through the processors' video pipeline, so no torchvision or video decoder is needed.
+
+Example:
+    >>> adapter = TransformersAdapter("Qwen/Qwen2.5-VL-7B-Instruct", dtype="bfloat16")  # doctest: +SKIP
+    >>> adapter.generate([ModelInput(prompt="Describe the video.", frames=frames)])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from favor_hf.models.base import ModelAdapter, ModelInput
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class TransformersAdapter(ModelAdapter):
+    """Greedy generation with a local or Hub image-text-to-text model.
+
+    Args:
+        model_id: Hub id or local directory holding the model and its processor.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... or ``"auto"`` (``device_map="auto"``
+            across the visible GPUs); default the first GPU if there is one, else the CPU.
+        dtype: ``"auto"`` (the checkpoint's), ``"float32"``, ``"bfloat16"`` or ``"float16"``.
+        max_new_tokens: tokens to generate per answer.
+        batch_size: inputs per ``generate`` call.
+        attn_implementation: passed to ``from_pretrained`` (e.g. ``"flash_attention_2"``, ``"sdpa"``).
+    """
+
+    needs_frames = True
+
+    def __init__(
+        self,
+        model_id: str,
+        device: str | None = None,
+        dtype: str = "auto",
+        max_new_tokens: int = 256,
+        batch_size: int = 1,
+        attn_implementation: str | None = None,
+    ):
+        import torch
+        import transformers
+        from packaging.version import Version
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        if not model_id:
+            raise ValueError("transformers adapter needs a model id or path, e.g. transformers:HuggingFaceTB/SmolVLM2-2.2B-Instruct")
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype {dtype!r}: expected one of {', '.join(DTYPES)}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.name = f"transformers:{model_id}"
+        self.max_batch_size = batch_size
+        self.max_new_tokens = max_new_tokens
+        device = device or _default_device()
+        # transformers < 4.56 names the argument torch_dtype
+        dtype_key = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
+        kwargs: dict[str, Any] = {dtype_key: dtype if dtype == "auto" else getattr(torch, dtype)}
+        if attn_implementation:
+            kwargs["attn_implementation"] = attn_implementation
+        if device == "auto":
+            kwargs["device_map"] = "auto"
+        try:
+            self.processor = AutoProcessor.from_pretrained(model_id)
+            self.model = AutoModelForImageTextToText.from_pretrained(model_id, **kwargs)
+        except (OSError, ValueError) as err:
+            raise ValueError(
+                f"cannot load {model_id!r} as an image-text-to-text model with its processor ({err}). Pass a Hub id "
+                "or a local directory with config.json, the weights and the processor files."
+            ) from err
+        if device != "auto":
+            self.model.to(device)
+        self.model.eval()
+        tokenizer = getattr(self.processor, "tokenizer", None)
+        if tokenizer is not None:
+            tokenizer.padding_side = "left"  # decoder-only batching: pad before the prompt
+        if not getattr(self.processor, "chat_template", None):
+            raise ValueError(f"{model_id!r}: the processor has no chat template; use an instruction-tuned model")
+
+    def _text(self, request: ModelInput) -> str:
+        count = 0 if request.frames is None else len(request.frames)
+        content: list[dict[str, Any]] = [{"type": "image"} for _ in range(count)]
+        content.append({"type": "text", "text": request.prompt})
+        messages = [{"role": "user", "content": content}]
+        return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+    def generate(self, inputs: list[ModelInput]) -> list[str]:
+        """Answer a batch with one greedy ``generate`` call."""
+        import torch
+        from PIL import Image
+
+        texts = [self._text(request) for request in inputs]
+        images = [[Image.fromarray(frame) for frame in request.frames] for request in inputs if request.frames is not None]
+        kwargs: dict[str, Any] = {"text": texts, "padding": True, "return_tensors": "pt"}
+        if images:
+            if len(images) != len(inputs):
+                raise ValueError("mix of inputs with and without frames in one batch")
+            kwargs["images"] = images
+        batch = self.processor(**kwargs).to(self.model.device)
+        with torch.inference_mode():
+            generated = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False)
+        new_tokens = generated[:, batch["input_ids"].shape[1] :]
+        return [text.strip() for text in self.processor.batch_decode(new_tokens, skip_special_tokens=True)]
+
+    def close(self) -> None:
+        """Drop the model and free GPU memory."""
+        import torch
+
+        del self.model
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()

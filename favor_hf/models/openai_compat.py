@@ -1,0 +1,191 @@
+"""The ``openai`` adapter: any OpenAI-compatible chat-completions server (GPT-4o, vLLM, SGLang, LMDeploy, Ollama).
+
+Sampled frames go in one user message as base64 ``image_url`` parts (JPEG or PNG data
+URLs) followed by the prompt. Requests are spread round-robin over one or more replica
+base URLs; 429, 5xx, timeouts and connection errors are retried with exponential backoff
+(honouring ``Retry-After``), each retry on the next replica. The adapter is thread-safe:
+the runner calls it from ``--concurrency`` threads at once.
+
+Example:
+    >>> adapter = OpenAIAdapter("Qwen/Qwen2.5-VL-7B-Instruct",  # doctest: +SKIP
+    ...                         base_url=["http://gpu1:8000/v1", "http://gpu2:8000/v1"])
+    >>> adapter.generate([ModelInput(prompt="Describe the video.", frames=frames)])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import random
+import threading
+import time
+from typing import Any, Sequence
+
+import httpx
+import numpy as np
+
+from favor_hf.models.base import ModelAdapter, ModelInput
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+"""HTTP statuses worth retrying: timeouts, rate limits and server-side failures."""
+
+
+class OpenAIError(RuntimeError):
+    """A request failed for good (non-retryable status, or still failing after every retry)."""
+
+
+def encode_frame(frame: np.ndarray, image_format: str = "jpeg", quality: int = 85) -> str:
+    """An RGB ``(h, w, 3)`` uint8 frame as a ``data:image/...;base64,`` URL."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    if image_format == "jpeg":
+        Image.fromarray(frame).save(buffer, format="JPEG", quality=quality)
+    elif image_format == "png":
+        Image.fromarray(frame).save(buffer, format="PNG")
+    else:
+        raise ValueError(f"image_format {image_format!r}: expected 'jpeg' or 'png'")
+    return f"data:image/{image_format};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _base_urls(base_url: str | Sequence[str] | None) -> list[str]:
+    if base_url is None:
+        base_url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
+    urls = [part.strip().rstrip("/") for url in urls for part in url.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("no base URL given: pass base_url= (--base-url) or set OPENAI_BASE_URL")
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"base URL {url!r} must start with http:// or https:// (e.g. http://localhost:8000/v1)")
+    return urls
+
+
+def _message_text(data: Any, url: str) -> str:
+    try:
+        content = data["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        raise OpenAIError(f"{url}: response has no choices[0].message.content: {str(data)[:300]}") from None
+    if content is None:
+        return ""
+    if isinstance(content, list):  # some servers return content parts
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+class OpenAIAdapter(ModelAdapter):
+    """Chat-completions client for one model served at one or more base URLs.
+
+    Args:
+        model: the model name the server expects (``gpt-4o``, ``Qwen/Qwen2.5-VL-7B-Instruct``).
+        base_url: a URL ending in ``/v1``, a list of replica URLs (or one comma-separated
+            string); default ``$OPENAI_BASE_URL``, else the OpenAI API.
+        api_key: sent as a Bearer token; default ``$OPENAI_API_KEY``; local servers need none.
+        max_new_tokens: ``max_tokens`` of each request.
+        temperature: 0 for reproducible answers.
+        timeout: seconds per request.
+        max_retries: retries after the first attempt on 429/5xx/timeouts/connection errors.
+        backoff: seconds before the first retry, doubled each time (with jitter, at most 60 s).
+        image_format: ``"jpeg"`` (smaller) or ``"png"`` (lossless).
+        image_detail: OpenAI's ``detail`` of each image (``"low"``, ``"high"``, ``"auto"``), if set.
+    """
+
+    max_batch_size = 1
+    needs_frames = True
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str | Sequence[str] | None = None,
+        api_key: str | None = None,
+        max_new_tokens: int = 512,
+        temperature: float = 0.0,
+        timeout: float = 120.0,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        image_format: str = "jpeg",
+        image_detail: str | None = None,
+    ):
+        if not model:
+            raise ValueError("openai adapter needs a model name, e.g. openai:gpt-4o")
+        if image_format not in ("jpeg", "png"):
+            raise ValueError(f"image_format {image_format!r}: expected 'jpeg' or 'png'")
+        self.name = f"openai:{model}"
+        self.model = model
+        self.base_urls = _base_urls(base_url)
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.image_format = image_format
+        self.image_detail = image_detail
+        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._client = httpx.Client(
+            timeout=timeout, headers=headers, limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
+        )
+        self._turn = 0
+        self._lock = threading.Lock()
+
+    def _next_url(self) -> str:
+        with self._lock:
+            url = self.base_urls[self._turn % len(self.base_urls)]
+            self._turn += 1
+        return url
+
+    def messages(self, request: ModelInput) -> list[dict[str, Any]]:
+        """The chat messages for one input: every frame as an image part, then the prompt."""
+        content: list[dict[str, Any]] = []
+        for frame in request.frames if request.frames is not None else []:
+            image: dict[str, Any] = {"url": encode_frame(frame, self.image_format)}
+            if self.image_detail:
+                image["detail"] = self.image_detail
+            content.append({"type": "image_url", "image_url": image})
+        content.append({"type": "text", "text": request.prompt})
+        return [{"role": "user", "content": content}]
+
+    def complete(self, request: ModelInput) -> str:
+        """Send one request, retrying transient failures; return the reply text.
+
+        Raises:
+            OpenAIError: a non-retryable status (e.g. 400, 401, 404), or failures on every attempt.
+        """
+        payload = {
+            "model": self.model,
+            "messages": self.messages(request),
+            "max_tokens": self.max_new_tokens,
+            "temperature": self.temperature,
+        }
+        last_error = ""
+        for attempt in range(self.max_retries + 1):
+            url = self._next_url() + "/chat/completions"
+            wait = self.backoff * 2**attempt * (0.5 + random.random() / 2)
+            try:
+                response = self._client.post(url, json=payload)
+            except httpx.TransportError as err:  # connection refused/reset, timeouts
+                last_error = f"{url}: {type(err).__name__}: {err}"
+            else:
+                if response.status_code == 200:
+                    try:
+                        return _message_text(response.json(), url)
+                    except ValueError as err:
+                        raise OpenAIError(f"{url}: response is not JSON: {response.text[:300]}") from err
+                last_error = f"{url}: HTTP {response.status_code}: {response.text[:300]}"
+                if response.status_code not in RETRY_STATUS:
+                    raise OpenAIError(last_error + " (not retried: check the model name, API key and request)")
+                retry_after = response.headers.get("retry-after", "")
+                if retry_after.replace(".", "", 1).isdigit():
+                    wait = max(wait, float(retry_after))
+            if attempt < self.max_retries:
+                time.sleep(min(wait, 60.0))
+        raise OpenAIError(f"gave up after {self.max_retries + 1} attempts; last error: {last_error}")
+
+    def generate(self, inputs: list[ModelInput]) -> list[str]:
+        """Answer each input in turn (the runner sends one at a time from many threads)."""
+        return [self.complete(request) for request in inputs]
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()

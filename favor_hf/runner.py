@@ -1,0 +1,417 @@
+"""Run a model over FAVOR-Bench: resumable, shardable, concurrent, then scored.
+
+:func:`run_benchmark` asks a :class:`~favor_hf.models.base.ModelAdapter` every selected
+item (an MCQ question, or a video to caption) and appends one line per item to a results
+file (:mod:`favor_hf.results`) as soon as it is answered, fsynced. Rerunning the same
+command skips finished items and retries failed ones, so a run killed at any moment
+(SIGKILL included) resumes with no item lost or answered twice.
+
+- Frames are sampled once per video with a :class:`Sampling` preset (``fps=1`` as in the
+  official runs, or 8/16/32/64 uniform frames); questions of one video share them.
+- ``concurrency`` worker threads call the adapter at once (for HTTP servers); results are
+  written in completion order by the calling thread only.
+- ``shard="I/N"`` keeps a stable 1/N slice (:mod:`favor_hf.shard`).
+
+Example:
+    >>> from favor_hf.data.records import load_video_records  # doctest: +SKIP
+    >>> from favor_hf.models import load_adapter  # doctest: +SKIP
+    >>> summary = run_benchmark(load_adapter("random:0"), load_video_records("synth"), "mcq", "out.jsonl")  # doctest: +SKIP
+    >>> print(summary.format())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from favor_hf.data.records import iter_mcq_items
+from favor_hf.models.base import ModelAdapter, ModelInput
+from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
+from favor_hf.results import (
+    ResultsStore,
+    check_identity,
+    final_records,
+    read_results,
+    run_identity,
+    universe_digest,
+)
+from favor_hf.schema import ANNOTATION_FIELDS, CAPTION_SCORE_KEYS, TASK_CODES
+from favor_hf.shard import select_shard
+from favor_hf.video import sample_frames
+
+TASKS: tuple[str, ...] = ("mcq", "caption")
+FRAME_PRESETS: tuple[int, ...] = (8, 16, 32, 64)
+
+
+class RunAborted(RuntimeError):
+    """The run stopped early (too many consecutive failures); rerunning resumes it."""
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How frames are taken from a video: ``fps`` frames per second, or ``frames`` uniformly spaced.
+
+    ``max_side`` bounds the longer side of each frame in pixels (``None``: native size).
+    """
+
+    fps: float | None = None
+    frames: int | None = None
+    max_side: int | None = 448
+
+    def __post_init__(self) -> None:
+        if (self.fps is None) == (self.frames is None):
+            raise ValueError("give exactly one of fps (e.g. 1) or frames (e.g. 8)")
+        if self.fps is not None and self.fps <= 0 or self.frames is not None and self.frames <= 0:
+            raise ValueError(f"sampling must be positive, got fps={self.fps} frames={self.frames}")
+
+    @property
+    def label(self) -> str:
+        """``"fps=1,max_side=448"`` or ``"frames=8,max_side=448"``: recorded in every result line."""
+        rate = f"fps={self.fps:g}" if self.fps is not None else f"frames={self.frames}"
+        return rate + (f",max_side={self.max_side}" if self.max_side else "")
+
+    def sample(self, path: str) -> np.ndarray:
+        """Decode ``path`` and return its frames under this preset."""
+        return sample_frames(path, num_frames=self.frames, fps=self.fps, max_side=self.max_side)
+
+
+DEFAULT_SAMPLING = Sampling(fps=1.0)
+"""One frame per second, as the official Qwen2.5-VL runs."""
+
+
+def build_items(records: Sequence[dict[str, Any]], task: str) -> list[dict[str, Any]]:
+    """Turn video records into runner items: ``id``, ``video``, ``video_path``, ``prompt``, ``reference``, ``meta``.
+
+    MCQ items are questions (id = ``question_key``, reference = correct answer, options and
+    task type); caption items are videos (id = ``video_name``, reference = the six annotations).
+    """
+    if task == "mcq":
+        return [
+            {
+                "id": q["question_key"],
+                "video": q["video_name"],
+                "video_path": q["video_path"],
+                "task_type": q["task_type"],
+                "prompt": mcq_prompt(q["question"], q["options"]),
+                "reference": {key: q[key] for key in ("correct_answer", "options", "task_type")},
+                "meta": {"options": q["options"], "task_type": q["task_type"], "question": q["question"]},
+            }
+            for q in iter_mcq_items(records)
+        ]
+    if task == "caption":
+        return [
+            {
+                "id": r["video_name"],
+                "video": r["video_name"],
+                "video_path": r.get("video_path"),
+                "task_type": "caption",
+                "prompt": CAPTION_PROMPT,
+                "reference": {key: r[key] for key in ANNOTATION_FIELDS},
+                "meta": {"task_type": "caption"},
+            }
+            for r in records
+        ]
+    raise ValueError(f"task {task!r}: expected one of {', '.join(TASKS)}")
+
+
+def universe_of(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Size and digest of the full item set, recorded in each line so shards can be merged and checked."""
+    return {"items": len(items), "sha1": universe_digest(item["id"] for item in items)}
+
+
+class _FrameCache:
+    """Frames of each video, decoded once by the first worker that needs them, dropped after the last use."""
+
+    def __init__(self, sampling: Sampling, uses: Counter[str]):
+        self._sampling = sampling
+        self._uses = uses
+        self._lock = threading.Lock()
+        self._entries: dict[str, Future[np.ndarray]] = {}
+
+    def get(self, path: str) -> np.ndarray:
+        with self._lock:
+            entry = self._entries.get(path)
+            owner = entry is None
+            if owner:
+                entry = self._entries[path] = Future()
+        if owner:
+            try:
+                entry.set_result(self._sampling.sample(path))
+            except Exception as err:  # recorded per item by the caller
+                entry.set_exception(err)
+        return entry.result()
+
+    def release(self, path: str) -> None:
+        with self._lock:
+            self._uses[path] -= 1
+            if self._uses[path] <= 0:
+                self._entries.pop(path, None)
+
+
+def _error_text(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"
+
+
+def _answer_batch(
+    adapter: ModelAdapter, batch: list[dict[str, Any]], cache: _FrameCache | None
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Answer one batch; returns ``(item, outcome)`` pairs with ``output`` or ``error`` and timings."""
+    outcomes: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    ready: list[tuple[dict[str, Any], ModelInput, dict[str, Any]]] = []
+    for item in batch:
+        start = time.perf_counter()
+        outcome: dict[str, Any] = {"output": None, "error": None, "frames": None}
+        frames = None
+        if cache is not None:
+            if not item["video_path"]:
+                outcome["error"] = f"VideoError: video file of {item['video']!r} not found under the data directory"
+            else:
+                try:
+                    frames = cache.get(item["video_path"])
+                    outcome["frames"] = len(frames)
+                except Exception as err:
+                    outcome["error"] = _error_text(err)
+        outcome["timing"] = {"frames_s": round(time.perf_counter() - start, 4)}
+        if outcome["error"] is not None:
+            outcomes.append((item, outcome))
+            continue
+        request = ModelInput(
+            prompt=item["prompt"], video_path=item["video_path"], frames=frames, item_id=item["id"], meta=item["meta"]
+        )
+        ready.append((item, request, outcome))
+    if ready:
+        start = time.perf_counter()
+        try:
+            answers = adapter.generate([request for _, request, _ in ready])
+            if len(answers) != len(ready):
+                raise RuntimeError(f"adapter returned {len(answers)} answers for {len(ready)} inputs")
+        except Exception as err:  # any backend failure is recorded per item; the run goes on
+            answers = [None] * len(ready)
+            for _, _, outcome in ready:
+                outcome["error"] = _error_text(err)
+        seconds = round(time.perf_counter() - start, 4)
+        for (item, _, outcome), answer in zip(ready, answers):
+            if answer is not None:
+                outcome["output"] = str(answer)
+            outcome["timing"].update(model_s=seconds, batch=len(ready))
+            outcomes.append((item, outcome))
+    if cache is not None:
+        for item in batch:
+            if item["video_path"]:
+                cache.release(item["video_path"])
+    return outcomes
+
+
+@dataclass
+class RunSummary:
+    """What a run did and, when scored, the scores of every finished item in its selection."""
+
+    out: str
+    task: str
+    model: str
+    sampling: str
+    selected: int
+    item_ids: list[str] = field(default_factory=list)
+    skipped: int = 0
+    answered: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    repaired: bool = False
+    scores: dict[str, Any] | None = None
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def format(self) -> str:
+        """A few lines for the terminal: counts, throughput, the most common errors, the score table."""
+        rate = self.answered / self.seconds if self.seconds > 0 else 0.0
+        lines = [
+            f"model {self.model} | task {self.task} | sampling {self.sampling} | results {self.out}",
+            (
+                f"{self.selected} items selected: {self.skipped} already done, {self.answered} answered now "
+                f"({rate:.2f} items/s), {self.failed} failed"
+            ),
+        ]
+        if self.repaired:
+            lines.append("a torn last line (interrupted write) was removed and its item redone")
+        for error, count in self.errors.most_common(3):
+            lines.append(f"  {count} x {error[:200]}")
+        if self.failed:
+            lines.append("failed items are recorded with their error; rerun the same command to retry them")
+        if self.scores is not None:
+            lines.append(format_scores(self.scores, self.task))
+        return "\n".join(lines)
+
+
+def run_benchmark(
+    adapter: ModelAdapter,
+    records: Sequence[dict[str, Any]],
+    task: str,
+    out: str | Path,
+    *,
+    sampling: Sampling = DEFAULT_SAMPLING,
+    shard: str | None = None,
+    limit: int | None = None,
+    concurrency: int = 1,
+    max_consecutive_failures: int = 20,
+    progress: bool = True,
+) -> RunSummary:
+    """Answer every selected item not yet finished in ``out``; return a :class:`RunSummary` (unscored).
+
+    Args:
+        adapter: the model.
+        records: video records from :func:`favor_hf.data.records.load_video_records`.
+        task: ``"mcq"`` or ``"caption"``.
+        out: the results file; created, or resumed when it holds lines of the same run.
+        sampling: the frame-sampling preset (recorded in every line).
+        shard: ``"I/N"`` to run only the stable 1/N slice of the items.
+        limit: keep only the first ``limit`` items of the selection.
+        concurrency: adapter calls in flight at once (worker threads).
+        max_consecutive_failures: stop (:class:`RunAborted`) after this many failures in a row.
+        progress: show a tqdm bar with throughput and ETA.
+
+    Raises:
+        ResultsError: ``out`` holds another run (different model, task, sampling or items), or is locked.
+        RunAborted: too many consecutive failures (e.g. a wrong API key); rerun after fixing it.
+    """
+    items = build_items(records, task)
+    identity = {"task": task, "model": adapter.name, "sampling": sampling.label, "universe": universe_of(items)}
+    selected = select_shard(items, shard)
+    if limit is not None:
+        selected = selected[:limit]
+    summary = RunSummary(str(out), task, adapter.name, sampling.label, len(selected), [item["id"] for item in selected])
+    with ResultsStore(out) as store:
+        check_identity(store.records, identity, str(out))
+        summary.repaired = store.repaired
+        finished = {key for key, r in final_records(store.records, str(out)).items() if r.get("error") is None}
+        pending = [item for item in selected if item["id"] not in finished]
+        summary.skipped = len(selected) - len(pending)
+        size = max(1, int(adapter.max_batch_size))
+        batches = [pending[i : i + size] for i in range(0, len(pending), size)]
+        cache = None
+        if adapter.needs_frames:
+            cache = _FrameCache(sampling, Counter(item["video_path"] for item in pending if item["video_path"]))
+        bar = tqdm(
+            total=len(selected), initial=summary.skipped, unit="item", desc=f"{task} {adapter.name}",
+            disable=not progress, dynamic_ncols=True,
+        )
+        started = time.perf_counter()
+        consecutive = 0
+        pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="favor-run")
+        order = {pool.submit(_answer_batch, adapter, batch, cache): i for i, batch in enumerate(batches)}
+        futures = set(order)
+        try:
+            while futures:
+                done, futures = wait(futures, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=order.__getitem__):
+                    for item, outcome in future.result():
+                        store.append(_line(item, outcome, identity, shard))
+                        if outcome["error"] is None:
+                            summary.answered += 1
+                            consecutive = 0
+                        else:
+                            summary.failed += 1
+                            summary.errors[outcome["error"]] += 1
+                            consecutive += 1
+                        bar.update(1)
+                        bar.set_postfix(failed=summary.failed, refresh=False)
+                if consecutive >= max_consecutive_failures:
+                    raise RunAborted(
+                        f"stopped after {consecutive} consecutive failures; last error: {outcome['error']}. "
+                        "Fix the cause and rerun the same command: finished items are kept, failed ones retried."
+                    )
+        finally:
+            pool.shutdown(wait=not futures, cancel_futures=True)
+            bar.close()
+            summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _line(item: dict[str, Any], outcome: dict[str, Any], identity: dict[str, Any], shard: str | None) -> dict[str, Any]:
+    return {
+        "id": item["id"],
+        "video": item["video"],
+        "task": identity["task"],
+        "task_type": item["task_type"],
+        "model": identity["model"],
+        "sampling": identity["sampling"],
+        "shard": shard,
+        "output": outcome["output"],
+        "error": outcome["error"],
+        "frames": outcome["frames"],
+        "timing": outcome["timing"],
+        "reference": item["reference"],
+        "universe": identity["universe"],
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def selected_final_records(path: str | Path, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The final line of each item in a results file (only ``ids`` when given), checked to be one run."""
+    final = final_records(read_results(path).records, str(path))
+    if final:
+        check_identity(final.values(), run_identity(next(iter(final.values()))), str(path))
+    if ids is None:
+        return list(final.values())
+    return [final[item_id] for item_id in ids if item_id in final]
+
+
+def score_records(
+    records: Sequence[dict[str, Any]], task: str, *, judge: str = "official", caption_model: str | None = None
+) -> dict[str, Any]:
+    """Score the finished lines of a results file; failed lines are counted, not scored.
+
+    Returns the metric's scores plus ``answered`` and ``failed`` counts (and ``universe``,
+    the size of the full item set).
+    """
+    answered = [r for r in records if r.get("error") is None]
+    predictions = [r["output"] for r in answered]
+    references = [r["reference"] for r in answered]
+    scores: dict[str, Any] = {}
+    if answered and task == "mcq":
+        from favor_hf.mcq import mcq_accuracy
+
+        scores = {**mcq_accuracy(predictions, references, judge=judge), "judge": judge}
+    elif answered and task == "caption":
+        from favor_hf.caption import score_captions
+
+        options = {"model_name": caption_model} if caption_model else {}
+        scores = dict(score_captions(predictions, references, **options))
+    universe = (records[0].get("universe") or {}).get("items") if records else None
+    return {**scores, "answered": len(answered), "failed": len(records) - len(answered), "universe": universe}
+
+
+def format_results_header(records: Sequence[dict[str, Any]]) -> str:
+    """One line naming the run of a results file and how complete it is."""
+    first = records[0]
+    failed = sum(1 for r in records if r.get("error") is not None)
+    universe = (first.get("universe") or {}).get("items", len(records))
+    return (
+        f"model {first['model']} | task {first['task']} | sampling {first['sampling']} | "
+        f"{len(records) - failed} answered, {failed} failed, {max(0, universe - len(records))} not run, of {universe} items"
+    )
+
+
+def format_scores(scores: dict[str, Any], task: str) -> str:
+    """The score table of :func:`score_records` as aligned text."""
+    if task == "mcq":
+        counts = scores.get("counts", {})
+        rows = [(key, f"{scores[key]:.2f}", str(counts.get(key, ""))) for key in ("ALL", *TASK_CODES) if key in scores]
+        header = ("task", "accuracy %", "questions")
+        footer = f"judge: {scores.get('judge')}; hedged outputs (naming several options): {scores.get('hedged', 0)}"
+    else:
+        rows = [(key, f"{scores[key]:.4f}", "") for key in CAPTION_SCORE_KEYS if key in scores]
+        header = ("score", "mean", "")
+        footer = f"caption model: {scores.get('model_name', '?')}, videos: {scores.get('num_videos', 0)}"
+    if not rows:
+        return "no finished items to score"
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+    return "\n".join([*lines, footer])
