@@ -7,10 +7,17 @@ FAVOR-Bench (arXiv 2503.14935) measures fine-grained video motion understanding 
 __version__ = "0.1.0"
 
 
+__all__ = ["load_bench", "load_metric", "__version__"]
+
+
 def __getattr__(name: str):
-    # Lazy: ``import favor_hf`` must not import ``datasets``.
+    # Lazy: ``import favor_hf`` must not import ``datasets`` or ``evaluate``.
     if name == "load_bench":
         from favor_hf.data.load import load_bench
 
         return load_bench
+    if name == "load_metric":
+        from favor_hf.hub_metrics import load_metric
+
+        return load_metric
     raise AttributeError(f"module 'favor_hf' has no attribute {name!r}")

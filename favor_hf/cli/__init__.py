@@ -10,8 +10,10 @@ from typing import Sequence
 # Each module defines ``register(subparsers)``, adding its subcommands with
 # ``parser.set_defaults(func=...)``; ``func(args)`` returns an exit code.
 _COMMAND_MODULES = (
-    "favor_hf.cli.data_commands",  # export, push, synth
+    "favor_hf.cli.data_commands",  # export, push, check-data
+    "favor_hf.cli.synth_commands",  # synth
     "favor_hf.cli.caption_commands",  # score-captions
+    "favor_hf.cli.mcq_commands",  # score-mcq
     "favor_hf.cli.run_commands",  # run, score, merge
     "favor_hf.cli.metric_commands",  # install-metrics, push-metrics
 )
@@ -28,13 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"favor-hf {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 

@@ -1,0 +1,269 @@
+"""Judge multiple-choice answers and compute FAVOR-Bench per-task accuracy.
+
+Two judges:
+
+- **official** (:func:`judge_official`): the rule of the upstream evaluation script, kept
+  bit-for-bit. An output is correct when the correct answer's text occurs in it
+  (case-insensitive) and no *other* option that contains the correct answer as a substring
+  (case-sensitive, as upstream) also occurs in it. Everything else in the output is ignored,
+  so an output that lists several options can still count as correct.
+- **strict** (:func:`judge_strict`): the output must commit to exactly one option, by letter
+  (``C``, ``(C)``, ``C.``, ``Option C``, ``Answer: C``; ``A`` is the first option) or by an
+  option's text; several options, or none, is wrong.
+
+Example:
+    >>> options = ["Walks to the left", "Walks to the left and then stops", "Sits down"]
+    >>> judge_official("He walks to the left.", "Walks to the left", options)
+    True
+    >>> judge_official("Walks to the left and then stops", "Walks to the left", options)
+    False
+    >>> judge_strict("(C)", options, "Sits down")
+    (2, True)
+    >>> mcq_accuracy(["Sits down", "A"], [
+    ...     {"correct_answer": "Sits down", "options": options, "task_type": "SAD"},
+    ...     {"correct_answer": "Sits down", "options": options, "task_type": "AS"}])["ALL"]
+    50.0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from favor_hf.schema import OFFICIAL_COUNTS, TASK_CODES
+
+JUDGES: tuple[str, ...] = ("official", "strict")
+
+_LETTER_PATTERNS = (
+    re.compile(r"^\s*\(?([A-Z])\)?\s*[.:)]?\s*$"),  # the whole output: C, (C), C., C)
+    re.compile(r"^\s*\(([A-Z])\)"),  # leading (C) ...
+    re.compile(r"^\s*([A-Z])[.:)](?:\s|$)"),  # leading C. ... / C) ... / C: ...
+    re.compile(r"(?i:\b(?:option|answer|choice)(?:\s+is)?)\s*[:：]?\s*\(?([A-Z])\)?(?![A-Za-z])"),
+)
+
+
+def judge_official(output: str | None, correct_answer: str, options: Sequence[str]) -> bool:
+    """The upstream FAVOR rule (see the module docstring); ``None`` output counts as wrong."""
+    text = (output or "").lower()
+    if correct_answer.lower() not in text:
+        return False
+    containing = [opt for opt in options if opt != correct_answer and correct_answer in opt]
+    return not any(opt.lower() in text for opt in containing)
+
+
+def _letters(output: str, num_options: int) -> set[int]:
+    found: set[int] = set()
+    for pattern in _LETTER_PATTERNS:
+        for match in pattern.finditer(output):
+            index = ord(match.group(1)) - ord("A")
+            if index < num_options:
+                found.add(index)
+    return found
+
+
+def _texts(output: str, options: Sequence[str]) -> set[int]:
+    """Options whose text occurs in ``output`` outside the occurrences of longer mentioned options."""
+    text = output.lower()
+    claimed: list[tuple[int, int]] = []
+    found: set[int] = set()
+    for index in sorted(range(len(options)), key=lambda i: -len(options[i])):
+        needle = options[index].lower()
+        if not needle:
+            continue
+        start = text.find(needle)
+        while start >= 0:
+            end = start + len(needle)
+            if not any(a <= start and end <= b for a, b in claimed):
+                found.add(index)
+                claimed.append((start, end))
+            start = text.find(needle, start + 1)
+    return found
+
+
+def mentioned_options(output: str | None, options: Sequence[str]) -> list[int]:
+    """Indices of the options ``output`` refers to, by letter or by text, in option order.
+
+    An option's text counts only where it is not part of a longer option that also occurs,
+    so ``"Walks to the left and then stops"`` mentions that option alone, not ``"Walks to the left"``.
+    """
+    if not output:
+        return []
+    return sorted(_letters(output, len(options)) | _texts(output, options))
+
+
+def _correct_index(options: Sequence[str], correct_answer: str) -> int:
+    try:
+        return list(options).index(correct_answer)
+    except ValueError:
+        raise ValueError(f"correct_answer {correct_answer!r} is not one of the options {list(options)!r}") from None
+
+
+def judge_strict(output: str | None, options: Sequence[str], correct_answer: str) -> tuple[int | None, bool]:
+    """``(chosen option index or None, correct)``: correct only when exactly one option is chosen and it is right."""
+    answer = _correct_index(options, correct_answer)
+    mentioned = mentioned_options(output, options)
+    if len(mentioned) != 1:
+        return None, False
+    return mentioned[0], mentioned[0] == answer
+
+
+def _check_reference(index: int, ref: Mapping[str, Any]) -> tuple[str, list[str], str]:
+    try:
+        correct, options, task = ref["correct_answer"], list(ref["options"]), ref["task_type"]
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"references[{index}]: expected a dict with correct_answer, options and task_type ({err!r})") from None
+    if task not in TASK_CODES:
+        raise ValueError(f"references[{index}]: task_type {task!r} is not one of {', '.join(TASK_CODES)}")
+    if correct not in options:
+        raise ValueError(f"references[{index}]: correct_answer {correct!r} is not one of its options {options!r}")
+    return correct, options, task
+
+
+def summarize(correct: Sequence[bool], task_types: Sequence[str], hedged: int = 0, full_counts: bool = False) -> dict[str, Any]:
+    """Per-task accuracy from per-question judgements.
+
+    Returns ``{"ALL": %, "AS": %, ..., "counts": {key: questions}, "correct": {key: n}, "hedged": n}``
+    with unrounded percentages; a task without questions is absent. With ``full_counts``
+    every key divides by the official benchmark count (the upstream ``analyze_qa`` convention,
+    for partial runs) and all seven keys are present.
+    """
+    if len(correct) != len(task_types):
+        raise ValueError(f"{len(correct)} judgements but {len(task_types)} task types")
+    codes = {code: i for i, code in enumerate(TASK_CODES)}
+    try:
+        task_index = np.fromiter((codes[t] for t in task_types), dtype=np.int64, count=len(task_types))
+    except KeyError as err:
+        raise ValueError(f"task_type {err.args[0]!r} is not one of {', '.join(TASK_CODES)}") from None
+    right = np.asarray(correct, dtype=bool)
+    totals = np.bincount(task_index, minlength=len(TASK_CODES))
+    hits = np.bincount(task_index, weights=right, minlength=len(TASK_CODES)).astype(np.int64)
+    counts = {"ALL": int(totals.sum()), **{code: int(totals[i]) for code, i in codes.items()}}
+    n_correct = {"ALL": int(hits.sum()), **{code: int(hits[i]) for code, i in codes.items()}}
+    result: dict[str, Any] = {}
+    for key in ("ALL", *TASK_CODES):
+        denominator = OFFICIAL_COUNTS[key] if full_counts else counts[key]
+        if denominator:
+            result[key] = 100.0 * n_correct[key] / denominator
+    keys = [key for key in ("ALL", *TASK_CODES) if key in result]
+    result["counts"] = {key: OFFICIAL_COUNTS[key] if full_counts else counts[key] for key in keys}
+    result["correct"] = {key: n_correct[key] for key in keys}
+    result["hedged"] = int(hedged)
+    return result
+
+
+def mcq_accuracy(
+    predictions: Sequence[str | None],
+    references: Sequence[Mapping[str, Any]],
+    judge: str = "official",
+    full_counts: bool = False,
+) -> dict[str, Any]:
+    """Judge every prediction and return :func:`summarize`'s per-task accuracy (percent) and counts.
+
+    Args:
+        predictions: model outputs, one per question (``None`` counts as wrong).
+        references: dicts with ``correct_answer``, ``options`` and ``task_type``.
+        judge: ``"official"`` (upstream rule) or ``"strict"`` (exactly one option chosen).
+        full_counts: divide by the official benchmark counts instead of the questions given.
+    """
+    if judge not in JUDGES:
+        raise ValueError(f"judge {judge!r}: expected one of {', '.join(JUDGES)}")
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
+    checked = [_check_reference(i, ref) for i, ref in enumerate(references)]
+    correct: list[bool] = []
+    hedged = 0
+    for output, (answer, options, _) in zip(predictions, checked):
+        mentioned = mentioned_options(output, options)
+        hedged += len(mentioned) > 1
+        if judge == "official":
+            correct.append(judge_official(output, answer, options))
+        else:
+            correct.append(len(mentioned) == 1 and options[mentioned[0]] == answer)
+    return summarize(correct, [task for _, _, task in checked], hedged=hedged, full_counts=full_counts)
+
+
+def read_upstream_results(path: str | os.PathLike[str]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """``(video, entries)`` per line of an upstream ``output_qa/*.jsonl`` file, in file order.
+
+    Each line is ``{video: [{task_type, correct_answer, output, judge}, ...]}``, the entries in
+    the order of that video's questions. Raises ``ValueError`` naming the file, line and field.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: cannot read results file ({err})") from err
+    rows: list[tuple[str, list[dict[str, Any]]]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{number}: not a JSON line ({err.msg}); a torn last line means the run was cut off") from err
+        if not isinstance(item, dict) or len(item) != 1 or not isinstance(next(iter(item.values())), list):
+            raise ValueError(f"{path}:{number}: expected {{video: [entries]}} with one video per line")
+        video, entries = next(iter(item.items()))
+        for k, entry in enumerate(entries):
+            missing = [f for f in ("task_type", "correct_answer", "output", "judge") if not isinstance(entry, dict) or f not in entry]
+            if missing:
+                raise ValueError(f"{path}:{number}: video {video!r} entry {k}: missing field(s) {', '.join(missing)}")
+        rows.append((video, entries))
+    return rows
+
+
+def score_upstream_results(
+    path: str | os.PathLike[str],
+    questions: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    judge: str = "official",
+    full_counts: bool = False,
+) -> dict[str, Any]:
+    """Score an upstream results file, re-judging when the questions (with options) are known.
+
+    Upstream lines keep ``correct_answer`` and ``output`` but not the options, so on their own
+    only the first half of the official rule (the answer's text occurs in the output) can be
+    recomputed. Without ``questions`` the scores use the stored ``judge`` (and there is no
+    ``hedged`` count); ``checks["stored_true_without_answer_text"]`` counts stored ``True``
+    judgements that fail that half, which the official rule never produces. With
+    ``questions`` (``{video_name: [question dicts with options]}`` from ``video_perspective.json``)
+    every output is re-judged with ``judge`` and ``checks["official_disagrees_with_stored"]``
+    counts where the official rule and the file differ. Like upstream ``analyze_qa``, every
+    line counts, so ``checks["duplicate_videos"]`` reports videos written more than once.
+    """
+    rows = read_upstream_results(path)
+    entries = [entry for _, listed in rows for entry in listed]
+    stored = [bool(entry["judge"]) for entry in entries]
+    tasks = [entry["task_type"] for entry in entries]
+    checks: dict[str, Any] = {"questions": len(entries), "duplicate_videos": len(rows) - len({v for v, _ in rows})}
+    if questions is None:
+        checks["judge"] = "stored"
+        checks["stored_true_without_answer_text"] = sum(
+            ok and str(e["correct_answer"]).lower() not in str(e["output"] or "").lower() for ok, e in zip(stored, entries)
+        )
+        result = summarize(stored, tasks, full_counts=full_counts)
+        del result["hedged"]
+        return {**result, "checks": checks}
+    references = []
+    for video, listed in rows:
+        known = questions.get(video)
+        if known is None or len(known) < len(listed):
+            raise ValueError(f"{path}: video {video!r}: {len(listed)} answers but the question file has {len(known or [])} questions")
+        for index, (entry, q) in enumerate(zip(listed, known)):
+            if q["correct_answer"] != entry["correct_answer"]:
+                raise ValueError(
+                    f"{path}: video {video!r} entry {index}: correct_answer {entry['correct_answer']!r} differs from "
+                    f"the question file's {q['correct_answer']!r}; is it the same benchmark version?"
+                )
+            references.append({"correct_answer": q["correct_answer"], "options": q["options"], "task_type": entry["task_type"]})
+    outputs = [entry["output"] for entry in entries]
+    result = mcq_accuracy(outputs, references, judge=judge, full_counts=full_counts)
+    official = [judge_official(o, r["correct_answer"], r["options"]) for o, r in zip(outputs, references)]
+    checks["judge"] = judge
+    checks["official_disagrees_with_stored"] = sum(a != b for a, b in zip(official, stored))
+    return {**result, "checks": checks}
