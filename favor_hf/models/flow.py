@@ -66,7 +66,7 @@ class FlowAdapter(ModelAdapter):
     """Weight-free camera-motion baseline over OpenCV Farneback optical flow.
 
     Args:
-        num_frames: frames it samples uniformly from ``video_path`` (used before ``frames``).
+        num_frames: frames it samples uniformly from ``video_path`` when no ``frames`` are given.
         max_side: frames are downscaled so their longer side is at most this many pixels.
         translation_threshold: net content shift, as a fraction of the frame size, above which
             a pan or tilt is reported.
@@ -77,7 +77,6 @@ class FlowAdapter(ModelAdapter):
 
     name = "flow"
     max_batch_size = 8
-    needs_frames = False  # it samples video_path itself, densely enough for optical flow
 
     def __init__(
         self,
@@ -171,12 +170,12 @@ class FlowAdapter(ModelAdapter):
         return "static"
 
     def _frames(self, item: ModelInput) -> np.ndarray:
-        """Its own ``num_frames`` uniform samples of ``video_path`` (1 fps is too sparse for flow), else ``frames``."""
+        """The caller's sampled ``frames`` (recorded as the run's sampling), else ``num_frames`` of ``video_path``."""
+        if item.frames is not None:
+            return item.frames
         if item.video_path:
             return sample_frames(item.video_path, num_frames=self.num_frames)
-        if item.frames is None:
-            raise ValueError(f"item {item.item_id!r}: the flow adapter needs a video_path or frames")
-        return item.frames
+        raise ValueError(f"item {item.item_id!r}: the flow adapter needs a video_path or frames")
 
     def answer(self, item: ModelInput) -> str:
         """The option (MCQ) or camera-motion caption for one input."""
