@@ -24,7 +24,6 @@ from pathlib import Path
 
 STEP2_SEEDS = range(5)
 EXTRACT_SEEDS = range(10)
-COMPARED = ("camera_motion", "num_subjects", "motion_list", "chronological_motion_list")
 
 
 def _read(path: Path) -> dict:
@@ -38,6 +37,7 @@ def main() -> None:
     os.environ.setdefault("NLTK_DATA", str(args.shared / "nltk_data"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from favor_hf.caption import MINILM_MODEL, score_captions
+    from favor_hf.caption.extract import EXTRACTION_FIELDS
     from favor_hf.schema import CAPTION_SCORE_KEYS
 
     reference_dir = args.shared / "favor" / "reference"
@@ -67,7 +67,7 @@ def main() -> None:
 
     extractions = {seed: _read(reference_dir / f"official_extract.seed{seed}.json") for seed in EXTRACT_SEEDS}
     same = sum(
-        any(all(details[v]["extraction"][f] == extractions[s][v][f] for f in COMPARED) for s in EXTRACT_SEEDS)
+        any(all(details[v]["extraction"][f] == extractions[s][v][f] for f in EXTRACTION_FIELDS) for s in EXTRACT_SEEDS)
         for v in videos
     )
     print(f"(b) end to end with favor_hf's extraction, model {result['model_name']}")

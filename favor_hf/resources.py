@@ -93,8 +93,6 @@ def _validate_word_lists(data: Any, source: str) -> dict[str, Any]:
 
 
 def _read_word_lists(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ResourceError(f"FAVOR word lists not found at {path}")
     raw = path.read_bytes()
     if path.suffix.lower() == ".json":
         try:

@@ -168,9 +168,6 @@ class EmbeddingTable:
             for ids, mask in zip(features["input_ids"].tolist(), features["attention_mask"].tolist()):
                 yield tuple(i for i, keep in zip(ids, mask) if keep)
 
-    def __len__(self) -> int:
-        return len(self._vectors)
-
     def __contains__(self, text: object) -> bool:
         return text in self._vectors
 

@@ -224,6 +224,7 @@ class ActionExtractor:
         return bool(_SCENE.search(sentence)) and not self.contains_clear_action(sentence)
 
     def contains_pronoun(self, text: str) -> bool:
+        """Whether ``text`` has he/she/they/it/him/her/them between spaces (memo on the first 50 chars)."""
         key = text[:50]
         if key not in self._pronoun:
             padded = f" {text.lower()} "

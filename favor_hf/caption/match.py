@@ -78,7 +78,7 @@ def match_actions(
     mean_similarity = np.mean([pair.similarity for pair in pairs])
     precision = len(pairs) / len(predicted) * mean_similarity * length_factor
     recall = len({pair.gt for pair in pairs}) / len(reference) * mean_similarity * length_factor
-    return ActionMatch(_harmonic_mean(precision, recall), precision, recall, pairs)
+    return ActionMatch(harmonic_mean(precision, recall), precision, recall, pairs)
 
 
 def _within_distance(i: int, j: int, config: CaptionScoreConfig) -> bool:
@@ -130,7 +130,8 @@ def _merge_windows(
     return pairs
 
 
-def _harmonic_mean(precision: float, recall: float) -> float:
+def harmonic_mean(precision: float, recall: float) -> float:
+    """F1 of a precision and a recall (0.0 when both are 0)."""
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
 

@@ -21,6 +21,7 @@ from favor_hf.caption.embed import DEFAULT_MODEL, EmbeddingTable, load_sentence_
 from favor_hf.caption.match import (
     ActionMatch,
     SubjectPair,
+    harmonic_mean,
     match_actions,
     match_subjects,
     order_score,
@@ -28,6 +29,7 @@ from favor_hf.caption.match import (
 from favor_hf.caption.parse import MotionList, parse_camera_segments, parse_chronological, parse_motion_list
 from favor_hf.caption.similarity import VideoSimilarity
 from favor_hf.caption.verbs import VerbAnalyzer
+from favor_hf.resources import load_word_lists
 from favor_hf.schema import CAPTION_SCORE_KEYS
 
 COMPARED_FIELDS: tuple[str, ...] = ("camera_motion", "motion_list", "chronological_motion_list")
@@ -48,6 +50,7 @@ class ParsedFields:
 
     @classmethod
     def parse(cls, fields: Mapping[str, str]) -> "ParsedFields":
+        """Parse the :data:`COMPARED_FIELDS` of one record."""
         return cls(
             fields["camera_motion"],
             parse_camera_segments(fields["camera_motion"]),
@@ -188,7 +191,7 @@ def _score_chronology(
     order = order_score(match.mapping, len(predicted), len(ref), config)
     precision = match.precision * (0.9 + 0.1 * rate)
     recall = match.recall * (0.9 + 0.1 * rate)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    f1 = harmonic_mean(precision, recall)
     return (f1, precision, recall, order), {**details, **_alignment(predicted, ref, match), "subject_match_rate": float(rate)}
 
 
@@ -271,15 +274,17 @@ def compared_records(records: Sequence[Any], kind: str) -> list[Any]:
     ]
 
 
-def _extract_all(predictions: Sequence[str | Mapping[str, Any]], dictionary_path, show_progress: bool) -> list[dict[str, Any]]:
-    from favor_hf.caption.extract import EXTRACTION_FIELDS, CaptionExtractor
+def _extract_all(
+    predictions: Sequence[str | Mapping[str, Any]], word_lists: dict[str, Any], show_progress: bool
+) -> list[dict[str, Any]]:
+    from favor_hf.caption.extract import EXTRACTION_FIELDS, CaptionExtractor  # step 1 loads NLTK
 
     extractor = None
     extractions = []
     for index, prediction in enumerate(tqdm(predictions, desc="Extracting captions", disable=not show_progress)):
         if isinstance(prediction, str):
             if extractor is None:
-                extractor = CaptionExtractor(dictionary_path=dictionary_path)
+                extractor = CaptionExtractor(word_lists)
             extractions.append(dict(extractor(prediction)))
         elif isinstance(prediction, Mapping):
             _compared_fields("predictions", index, prediction)
@@ -334,10 +339,8 @@ def score_captions(
         raise CaptionInputError(f"{len(predictions)} predictions but {len(references)} references; give one reference per prediction")
     config = resolve_config(config)
     reference_fields = [_compared_fields("references", i, reference) for i, reference in enumerate(references)]
-    from favor_hf.resources import load_word_lists
-
     word_lists = load_word_lists(dictionary_path)
-    extractions = _extract_all(predictions, dictionary_path, show_progress)
+    extractions = _extract_all(predictions, word_lists, show_progress)
     pairs = [_parse_pair(pred, ref) for pred, ref in zip(extractions, reference_fields)]
     model, used_model = load_sentence_model(model_name, device)
     embeddings = EmbeddingTable(model, batch_size=batch_size, show_progress=show_progress)
