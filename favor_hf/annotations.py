@@ -132,11 +132,15 @@ def _groups(chunk: str) -> tuple[str, list[str], str, str | None]:
 
 
 def _headed_chunks(text: str, fld: str, warnings: list[str]) -> list[tuple[str, str]]:
-    """Split ``"Subject 1: ... Subject 2: ..."`` into (label, chunk) pairs, warning about odd headers."""
+    """Split ``"Subject 1: ... Subject 2: ..."`` into (label, chunk) pairs, warning about odd or missing headers."""
     masked = _masked(text)
     headers = list(_HEADER.finditer(masked))
     if not headers:
-        return [("", text)] if text.strip(_STRIP) else []
+        if not text.strip(_STRIP):
+            return []
+        if text.strip():
+            warnings.append(f"{fld}: no 'Subject N:' header")
+        return [("", text)]
     lead = text[: headers[0].start()].strip(_STRIP)
     if lead:
         warnings.append(f"{fld}: text before the first subject header kept as an unnamed subject: {lead!r}")
@@ -158,8 +162,6 @@ def parse_subject_attributes(text: str) -> tuple[list[Subject], list[str]]:
     """``"Subject 1: Man [Black skin, plaid shirt]"`` -> subjects with their attributes, and warnings."""
     warnings: list[str] = []
     chunks = _headed_chunks(text, "subject_attributes", warnings)
-    if text.strip() and chunks and not chunks[0][0] and len(chunks) == 1:
-        warnings.append("subject_attributes: no 'Subject N:' header")
     subjects: list[Subject] = []
     for label, chunk in chunks:
         name, contents, trailing, kind = _groups(chunk)
@@ -183,8 +185,6 @@ def parse_motion_list(text: str) -> tuple[list[SubjectActions], list[str]]:
     """``"Subject 1: Man [Walks, bends down]"`` -> each subject's ordered actions, and warnings."""
     warnings: list[str] = []
     chunks = _headed_chunks(text, "motion_list", warnings)
-    if text.strip() and chunks and not chunks[0][0] and len(chunks) == 1:
-        warnings.append("motion_list: no 'Subject N:' header")
     subjects: list[SubjectActions] = []
     for label, chunk in chunks:
         who = label or "subject"

@@ -36,6 +36,10 @@ except ImportError:  # Windows: no advisory locks, one writer is the user's job
 
 RUN_KEYS: tuple[str, ...] = ("task", "model", "sampling", "universe")
 """Fields that must agree between all lines of one results file."""
+TASKS: tuple[str, ...] = ("mcq", "caption")
+"""Values of a run's ``task``."""
+FRAME_PRESETS: tuple[int, ...] = (8, 16, 32, 64)
+"""Frame counts a run may sample uniformly (``favor-hf run --frames``)."""
 
 
 class ResultsError(ValueError):

@@ -37,6 +37,7 @@ from favor_hf.data.records import iter_mcq_items
 from favor_hf.models.base import ModelAdapter, ModelInput
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
 from favor_hf.results import (
+    TASKS,
     ResultsStore,
     check_identity,
     final_records,
@@ -47,9 +48,6 @@ from favor_hf.results import (
 from favor_hf.schema import ANNOTATION_FIELDS, CAPTION_SCORE_KEYS, TASK_CODES
 from favor_hf.shard import select_shard
 from favor_hf.video import sample_frames
-
-TASKS: tuple[str, ...] = ("mcq", "caption")
-FRAME_PRESETS: tuple[int, ...] = (8, 16, 32, 64)
 
 
 class RunAborted(RuntimeError):

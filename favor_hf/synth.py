@@ -190,7 +190,7 @@ def _actions(rng: np.random.Generator, count: int, start: float) -> list[Action]
     bounds = np.concatenate([[0.0], cuts, [1.0]])
     bounds = start + (1.0 - start) * bounds
     labels: list[str] = []
-    for i in range(count):
+    for _ in range(count):
         choices = [a for a in SUBJECT_ACTIONS if (labels and a != labels[-1]) or (not labels and a != "stop")]
         labels.append(str(rng.choice(choices)))
     return [Action(label, float(bounds[i]), float(bounds[i + 1])) for i, label in enumerate(labels)]
@@ -331,6 +331,7 @@ def make_synthetic_benchmark(
     Writes ``out_dir/video_perspective.json`` (official schema, plus ``num_subjects``) and
     ``out_dir/videos/FAVOR-Bench/<video_name>.mp4``.
     """
+    from favor_hf.data.records import VIDEO_PERSPECTIVE, VIDEO_SUBDIR, VIDEO_SUFFIX
     from favor_hf.synth_questions import scene_record
 
     if n < 1:
@@ -338,7 +339,7 @@ def make_synthetic_benchmark(
     if width % 2 or height % 2:
         raise ValueError(f"width and height must be even for H.264, got {width}x{height}")
     root = Path(out_dir)
-    video_dir = root / "videos" / "FAVOR-Bench"
+    video_dir = root / VIDEO_SUBDIR
     video_dir.mkdir(parents=True, exist_ok=True)
     records, paths = [], []
     labels = list(CAMERA_MOTIONS)
@@ -347,10 +348,10 @@ def make_synthetic_benchmark(
         rng = np.random.default_rng([seed, index])
         camera = labels[cameras[index % len(labels)]]
         scene = make_scene(f"synth{index:04d}", rng, camera, width, height, fps, seconds)
-        path = video_dir / f"{scene.name}.mp4"
+        path = video_dir / f"{scene.name}{VIDEO_SUFFIX}"
         write_mp4(render(scene), path, fps)
         records.append(scene_record(scene, rng))
         paths.append(path)
-    annotations = root / "video_perspective.json"
+    annotations = root / VIDEO_PERSPECTIVE
     annotations.write_text(json.dumps(records, indent=1, ensure_ascii=False), encoding="utf-8")
     return SyntheticBenchmark(root, annotations, records, paths)

@@ -146,7 +146,7 @@ def page(space):
 
 
 @pytest.mark.browser
-def test_pick_a_sample_run_flow_and_see_scores_and_alignment(page, space):
+def test_pick_a_sample_run_flow_and_see_scores_and_alignment(page):
     page.click("#sample-picker input")
     page.get_by_role("option", name="synth0001").click()
     expect(page.locator("#clip-info")).to_contain_text("synth0001", timeout=30_000)

@@ -273,10 +273,10 @@ def has_reference(clip: dict[str, Any]) -> bool:
 
 def task_summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per-task accuracy of both judges (:func:`favor_hf.mcq.summarize`): ``{judge: summary}``."""
-    from favor_hf.mcq import summarize
+    from favor_hf.mcq import JUDGES, summarize
 
     tasks = [row["task_type"] for row in rows]
-    return {judge: summarize([row[f"{judge}_correct"] for row in rows], tasks) for judge in ("official", "strict")}
+    return {judge: summarize([row[f"{judge}_correct"] for row in rows], tasks) for judge in JUDGES}
 
 
 def check_caption_model(name: str, public: bool) -> str:

@@ -256,20 +256,16 @@ def _subjects_section(subjects: Mapping[str, Any]) -> str:
             f'<span class="muted">{_scores_line(entry)}, weight {entry["weight"]}</span></p>'
         )
         parts.append(_pairs_table(entry, "Ground-truth actions", "Caption actions"))
-    for subject_id in subjects.get("unmatched_reference", []):
-        entry = next(e for e in reference if e["id"] == subject_id)
-        actions = "; ".join(escape(_clean(a)) for a in entry["actions"]) or "no actions"
-        parts.append(
-            f'<p class="missed"><span class="tag missed">missed subject</span> '
-            f"{escape(_subject_name(reference, subject_id))}: {actions}</p>"
-        )
-    for subject_id in subjects.get("unmatched_predicted", []):
-        entry = next(e for e in predicted if e["id"] == subject_id)
-        actions = "; ".join(escape(_clean(a)) for a in entry["actions"]) or "no actions"
-        parts.append(
-            f'<p class="invented"><span class="tag invented">unmatched subject</span> '
-            f"{escape(_subject_name(predicted, subject_id))}: {actions}</p>"
-        )
+    unmatched = (("unmatched_reference", reference, "missed", "missed subject"),
+                 ("unmatched_predicted", predicted, "invented", "unmatched subject"))
+    for key, entries, css, tag in unmatched:
+        for subject_id in subjects.get(key, []):
+            entry = next(e for e in entries if e["id"] == subject_id)
+            actions = "; ".join(escape(_clean(a)) for a in entry["actions"]) or "no actions"
+            parts.append(
+                f'<p class="{css}"><span class="tag {css}">{tag}</span> '
+                f"{escape(_subject_name(entries, subject_id))}: {actions}</p>"
+            )
     if len(parts) == 1:
         parts.append('<p class="muted">No subject with actions on either side.</p>')
     return "".join(parts)

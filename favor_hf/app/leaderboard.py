@@ -117,8 +117,9 @@ def build_leaderboard(
                 mcq_rows.append({**base, **{task: _accuracy(scores, task) for task in MCQ_COLUMNS}})
             else:
                 caption_rows.append({**base, **{key: round(float(scores[key]), 4) for key in CAPTION_COLUMNS}})
-    mcq = pd.DataFrame(mcq_rows, columns=["model", "source", "file", "sampling", "answered", *MCQ_COLUMNS])
-    caption = pd.DataFrame(caption_rows, columns=["model", "source", "file", "sampling", "answered", *CAPTION_COLUMNS])
+    run_columns = ["model", "source", "file", "sampling", "answered"]
+    mcq = pd.DataFrame(mcq_rows, columns=[*run_columns, *MCQ_COLUMNS])
+    caption = pd.DataFrame(caption_rows, columns=[*run_columns, *CAPTION_COLUMNS])
     mcq = mcq.sort_values("ALL", ascending=False, na_position="last").reset_index(drop=True)
     caption = caption.sort_values("final_score", ascending=False).reset_index(drop=True)
     return Leaderboard(mcq, caption, chart_data(mcq), problems, files)

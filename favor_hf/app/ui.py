@@ -20,6 +20,7 @@ from favor_hf.app import clip_run, html_views, leaderboard
 from favor_hf.app.samples import ensure_sample_runs, ensure_samples
 from favor_hf.app.settings import SpaceSettings
 from favor_hf.app.uploads import UploadError, UploadLimits, validate_upload
+from favor_hf.mcq import JUDGES
 from favor_hf.schema import CITATION
 
 INTRO = """# FAVOR-Bench: fine-grained video motion
@@ -210,7 +211,7 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
                 alignment = gr.HTML(elem_id="alignment-box")
             with gr.Tab("Leaderboard", id="leaderboard"):
                 with gr.Row():
-                    judge = gr.Radio(["official", "strict"], value="official", label="MCQ judge")
+                    judge = gr.Radio(list(JUDGES), value="official", label="MCQ judge")
                     reload = gr.Button("Reload results", elem_id="reload-results")
                 board_note = gr.Markdown()
                 board_mcq = gr.Dataframe(label="Multiple-choice accuracy (%) per task", elem_id="board-mcq", interactive=False)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from favor_hf.runner import FRAME_PRESETS, TASKS, Sampling
+from favor_hf.results import FRAME_PRESETS, TASKS
+
+if TYPE_CHECKING:
+    from favor_hf.runner import Sampling
 
 
 def _positive_int(text: str) -> int:
@@ -85,6 +89,8 @@ def _fail(message: str) -> int:
 
 
 def _sampling(args: argparse.Namespace) -> Sampling:
+    from favor_hf.runner import Sampling
+
     max_side = args.max_side or None
     if args.frames is not None:
         return Sampling(frames=args.frames, max_side=max_side)

@@ -26,6 +26,7 @@ from favor_hf.data.records import (
     attach_videos,
     load_annotation_records,
     load_video_records,
+    names_without_video,
 )
 from favor_hf.data.rows import mcq_rows, video_rows
 from favor_hf.data.sources import HUB_REPO, resolve_data_dir
@@ -84,7 +85,7 @@ class FavorBench(datasets.GeneratorBasedBuilder):
         report = LoadReport()
         records = self._records(report)
         report.num_videos = max(report.num_videos, len(records))
-        report.missing_videos = [r["video_name"] for r in records if r["video_path"] is None]
+        report.missing_videos = names_without_video(records)
         report.emit()
         return [datasets.SplitGenerator(name=SPLITS[self.config.name], gen_kwargs={"records": records})]
 

@@ -42,6 +42,7 @@ from favor_hf.data.records import (
     attach_videos,
     load_annotation_records,
     load_video_records,
+    names_without_video,
 )
 from favor_hf.data.rows import mcq_rows, video_rows
 from favor_hf.video import VideoError, probe
@@ -218,16 +219,16 @@ def export_dataset(
     mcq_example, task_counts = None, None
     if bench is not None:
         _write_split(result, "mcq", mcq_rows(bench, _relative(VIDEO_SUBDIR)))
-        result.missing_videos["mcq"] = [r["video_name"] for r in bench if r["video_path"] is None]
+        result.missing_videos["mcq"] = names_without_video(bench)
         first = next(mcq_rows(bench[:1], _relative(VIDEO_SUBDIR)), None)
         mcq_example = FEATURES["mcq"].encode_example(first[1]) if first else None
         task_counts = Counter(q["task_type"] for r in bench for q in r["questions"])
     if videos is not None:
         _write_split(result, "videos", video_rows(videos, _relative(VIDEO_SUBDIR)))
-        result.missing_videos["videos"] = [r["video_name"] for r in videos if r["video_path"] is None]
+        result.missing_videos["videos"] = names_without_video(videos)
     if train_records is not None:
         _write_split(result, "train", video_rows(train_records, _relative(TRAIN_VIDEO_SUBDIR)))
-        result.missing_videos["train"] = [r["video_name"] for r in train_records if r["video_path"] is None]
+        result.missing_videos["train"] = names_without_video(train_records)
 
     sources = [f"`{Path(p).name}`" for p in (data_dir and data_dir / VIDEO_PERSPECTIVE, annotations, train) if p]
     card = render_card(

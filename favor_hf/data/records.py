@@ -185,6 +185,11 @@ def attach_videos(records: list[dict[str, Any]], base: Path, subdir: Path = VIDE
     return records
 
 
+def names_without_video(records: Iterable[dict[str, Any]]) -> list[str]:
+    """The ``video_name`` of each record whose ``video_path`` is ``None``, in order."""
+    return [record["video_name"] for record in records if record["video_path"] is None]
+
+
 def parse_video_record(raw: Any, index: int, path: Path, report: LoadReport, *, with_questions: bool) -> dict[str, Any]:
     """Check one video-level record: ``video_name``, the annotation strings and, if asked, ``questions``.
 

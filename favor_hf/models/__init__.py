@@ -64,8 +64,7 @@ def load_adapter(spec: str, **options: Any) -> ModelAdapter:
         raise ValueError(
             f"adapter {name!r} does not take option(s) {', '.join(unknown)}; it takes: {', '.join(accepted) or 'none'}"
         )
-    adapter = cls(**_parse_id(name, parameter, model_id, signature), **options)
-    return adapter
+    return cls(**_parse_id(name, parameter, model_id, signature), **options)
 
 
 __all__ = ["ADAPTERS", "ModelAdapter", "ModelInput", "load_adapter"]
