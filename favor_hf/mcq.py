@@ -36,9 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from favor_hf.schema import MCQ_JUDGES as JUDGES
 from favor_hf.schema import OFFICIAL_COUNTS, TASK_CODES
-
-JUDGES: tuple[str, ...] = ("official", "strict")
 
 _LETTER_PATTERNS = (
     re.compile(r"^\s*\(?([A-Z])\)?\s*[.:)]?\s*$"),  # the whole output: C, (C), C., C)

@@ -17,6 +17,9 @@ TASK_NAMES: dict[str, str] = {
 
 TASK_CODES: tuple[str, ...] = tuple(TASK_NAMES)
 
+MCQ_JUDGES: tuple[str, ...] = ("official", "strict")
+"""MCQ judges: the upstream substring rule, and one committed option parsed from the output."""
+
 OFFICIAL_COUNTS: dict[str, int] = {
     "ALL": 8184,
     "AS": 2637,

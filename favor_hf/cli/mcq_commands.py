@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from favor_hf.schema import MCQ_JUDGES
+
 
 def _questions(data_dir: str) -> dict[str, list[dict]]:
     from favor_hf.data.records import load_video_records, video_stem
@@ -55,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("results", nargs="+", help="results file(s) in the upstream JSONL format")
     parser.add_argument("--data-dir", help="FAVOR data directory with video_perspective.json, to re-judge with the options")
-    parser.add_argument("--judge", choices=("official", "strict"), default="official", help="judge when re-judging (default official)")
+    parser.add_argument("--judge", choices=MCQ_JUDGES, default="official", help="judge when re-judging (default official)")
     parser.add_argument(
         "--full-counts",
         action="store_true",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from favor_hf.results import FRAME_PRESETS, TASKS
+from favor_hf.schema import MCQ_JUDGES
 
 if TYPE_CHECKING:
     from favor_hf.runner import Sampling
@@ -77,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--judge", choices=("official", "strict"), default="official",
+    parser.add_argument("--judge", choices=MCQ_JUDGES, default="official",
                         help="MCQ judge: official substring rule (default) or strict single-option parsing")
     parser.add_argument("--caption-model", default=None,
                         help="sentence-transformers model of the caption score (name or local path)")
