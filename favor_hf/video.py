@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -72,27 +73,55 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         )
 
 
-def _decode_all(path: str | os.PathLike[str], max_side: int | None) -> tuple[list[np.ndarray], list[float]]:
-    frames: list[np.ndarray] = []
-    times: list[float] = []
+def _decoded(path: str | os.PathLike[str]) -> Iterator[tuple[float, Any]]:
+    """Yield ``(time in seconds, av.VideoFrame)`` for every frame of ``path``, in order."""
+    count = 0
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         try:
             for frame in container.decode(stream):
-                if max_side and max(frame.width, frame.height) > max_side:
-                    scale = max_side / max(frame.width, frame.height)
-                    frame = frame.reformat(
-                        width=max(2, int(frame.width * scale)) // 2 * 2,
-                        height=max(2, int(frame.height * scale)) // 2 * 2,
-                    )
-                frames.append(frame.to_ndarray(format="rgb24"))
-                times.append(float(frame.time) if frame.time is not None else len(times) / 25.0)
+                yield (float(frame.time) if frame.time is not None else count / 25.0), frame
+                count += 1
         except Exception as err:
-            raise VideoError(f"{path}: decoding failed after {len(frames)} frames ({err})") from err
-    if not frames:
+            raise VideoError(f"{path}: decoding failed after {count} frames ({err})") from err
+    if not count:
         raise VideoError(f"{path}: no decodable frames")
-    return frames, times
+
+
+def _count_frames(path: str | os.PathLike[str]) -> int:
+    """Number of coded video frames, from the packets alone (no decoding)."""
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        try:
+            return sum(1 for packet in container.demux(stream) if packet.size)
+        except Exception as err:
+            raise VideoError(f"{path}: cannot read packets ({err})") from err
+
+
+def _rgb(frame: Any, max_side: int | None) -> np.ndarray:
+    if max_side and max(frame.width, frame.height) > max_side:
+        scale = max_side / max(frame.width, frame.height)
+        frame = frame.reformat(
+            width=max(2, int(frame.width * scale)) // 2 * 2,
+            height=max(2, int(frame.height * scale)) // 2 * 2,
+        )
+    return frame.to_ndarray(format="rgb24")
+
+
+def _uniform(path: str | os.PathLike[str], num_frames: int, max_side: int | None) -> list[np.ndarray]:
+    """``num_frames`` uniform samples, converting only the chosen frames to RGB."""
+    total = _count_frames(path)
+    while True:
+        wanted = set(sample_indices(total, num_frames))
+        picked, decoded = [], 0
+        for index, (_, frame) in enumerate(_decoded(path)):
+            decoded = index + 1
+            if index in wanted:
+                picked.append(_rgb(frame, max_side))
+        if decoded == total:
+            return picked
+        total = decoded  # the packet count disagreed with the decoder: sample again over what decodes
 
 
 def sample_indices(total: int, num_frames: int) -> list[int]:
@@ -121,22 +150,19 @@ def sample_frames(
     Raises:
         VideoError: the file is missing, unreadable or has no frames.
     """
-    frames, times = _decode_all(path, max_side)
     if fps is not None:
         if fps <= 0:
             raise ValueError(f"fps must be positive, got {fps}")
-        start = times[0]
-        picked: list[int] = []
-        next_time = start
-        for i, t in enumerate(times):
-            if t + 1e-6 >= next_time:
-                picked.append(i)
-                next_time += 1.0 / fps
-        indices = picked
+        frames: list[np.ndarray] = []
+        next_time: float | None = None
+        for time, frame in _decoded(path):
+            if next_time is None or time + 1e-6 >= next_time:
+                frames.append(_rgb(frame, max_side))
+                next_time = (time if next_time is None else next_time) + 1.0 / fps
     elif num_frames is not None:
         if num_frames <= 0:
             raise ValueError(f"num_frames must be positive, got {num_frames}")
-        indices = sample_indices(len(frames), num_frames)
+        frames = _uniform(path, num_frames, max_side)
     else:
-        indices = list(range(len(frames)))
-    return np.stack([frames[i] for i in indices])
+        frames = [_rgb(frame, max_side) for _, frame in _decoded(path)]
+    return np.stack(frames)
