@@ -1,0 +1,126 @@
+"""A tiny random-weight Qwen2.5-VL (model, tokenizer, processor) built on disk, for tests that need a real video VLM.
+
+``build_tiny_qwen2_5_vl(path)`` writes a directory that ``AutoProcessor.from_pretrained`` and
+``AutoModelForImageTextToText.from_pretrained`` load: a 2-layer, hidden-64 text model with a 1-block
+vision tower, a byte-level BPE tokenizer (trained here on a fixed corpus, so any text encodes)
+carrying the Qwen2.5-VL special tokens, our own Jinja rendering of the Qwen2.5-VL chat format, and a
+real ``Qwen2_5_VLProcessor`` (image processor + video processor + tokenizer). Weights are seeded, so
+every build is identical; the saved generation config is greedy and suppresses tokens that are not
+printable ASCII, so generated answers are readable text.
+The ``tiny_qwen2_5_vl`` fixture builds it once per test session (``from tiny_vlm import tiny_qwen2_5_vl``
+in a test module makes it available there).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SPECIAL_TOKENS = [
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
+    "<|image_pad|>", "<|video_pad|>",
+]
+
+# Same rendering as Qwen2.5-VL's template: default system turn, one vision block per image/video part.
+CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{%- if loop.first and message['role'] != 'system' -%}"
+    "{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}"
+    "{%- endif -%}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
+    "{%- if message['content'] is string -%}{{ message['content'] }}"
+    "{%- else -%}{%- for part in message['content'] -%}"
+    "{%- if part['type'] == 'image' or 'image' in part or 'image_url' in part -%}"
+    "{{ '<|vision_start|><|image_pad|><|vision_end|>' }}"
+    "{%- elif part['type'] == 'video' or 'video' in part -%}"
+    "{{ '<|vision_start|><|video_pad|><|vision_end|>' }}"
+    "{%- elif 'text' in part -%}{{ part['text'] }}"
+    "{%- endif -%}{%- endfor -%}{%- endif -%}"
+    "{{ '<|im_end|>\\n' }}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\\n' }}{%- endif -%}"
+)
+
+CORPUS = [
+    "The person walks to the left and then turns around.",
+    "A man raises his right hand, waves twice, and sits down on the chair.",
+    "The camera pans right while the woman opens the door and steps outside.",
+    "Which direction does the ball move? (A) left (B) right (C) up (D) down",
+    "Answer with the option's letter from the given choices directly. The answer is B.",
+    "She picks up the cup, drinks, puts it back on the table, and nods slowly.",
+    "The dog runs forward, jumps over the fence, and lands on the grass.",
+    "The camera zooms in; the subject stands still and then claps once.",
+]
+
+
+def _tokenizer():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=512, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    backend.train_from_iterator(CORPUS, trainer=trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=backend, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=CHAT_TEMPLATE,
+        extra_special_tokens={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>",
+                              "vision_bos_token": "<|vision_start|>", "vision_eos_token": "<|vision_end|>"},
+    )
+
+
+def _unprintable(tokenizer, keep: int) -> list[int]:
+    """Token ids that decode to anything but printable ASCII (stray UTF-8 bytes, specials), except ``keep``."""
+    texts = [tokenizer.decode([i]) for i in range(len(tokenizer))]
+    return [i for i, text in enumerate(texts) if i != keep and not (text and text.isascii() and text.isprintable())]
+
+
+def build_tiny_qwen2_5_vl(path: str | Path, seed: int = 0) -> str:
+    """Write a seeded tiny random-weight Qwen2.5-VL model + processor into ``path``; return the path."""
+    import torch
+    from transformers import GenerationConfig, Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLProcessor
+    from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageProcessor
+    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+
+    path = Path(path)
+    tokenizer = _tokenizer()
+    ids = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}
+    config = Qwen2_5_VLConfig(
+        text_config={
+            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+            "num_attention_heads": 2, "num_key_value_heads": 1, "max_position_embeddings": 4096,
+            "rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0, "mrope_section": [4, 6, 6]},
+            "bos_token_id": ids["<|endoftext|>"], "eos_token_id": ids["<|im_end|>"],
+            "pad_token_id": ids["<|endoftext|>"],
+        },
+        vision_config={
+            "depth": 1, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2, "out_hidden_size": 64,
+            "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 112,
+            "fullatt_block_indexes": [0], "tokens_per_second": 2,
+        },
+        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+    )
+    torch.manual_seed(seed)
+    model = Qwen2_5_VLForConditionalGeneration(config).eval()
+    model.generation_config = GenerationConfig(
+        do_sample=False, eos_token_id=ids["<|im_end|>"], pad_token_id=ids["<|endoftext|>"],
+        bos_token_id=ids["<|endoftext|>"], suppress_tokens=_unprintable(tokenizer, keep=ids["<|im_end|>"]),
+    )
+    model.save_pretrained(path)
+    processor = Qwen2_5_VLProcessor(
+        image_processor=Qwen2VLImageProcessor(), video_processor=Qwen2VLVideoProcessor(), tokenizer=tokenizer,
+        chat_template=CHAT_TEMPLATE,
+    )
+    processor.save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2_5_vl(tmp_path_factory) -> str:
+    """Directory of a tiny random Qwen2.5-VL, built once per test session."""
+    return build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("tiny-qwen2_5_vl"))
