@@ -1,0 +1,157 @@
+"""How far to trust a LLM-free caption score: its ceiling, its floors, and direction conflicts.
+
+The LLM-free score compares meanings with Sentence-BERT, which places "moves up" close to
+"moves down", and a short generic caption can outscore a correct but terse one. So a run's
+score is reported beside three scores on the **same videos** (our convention, not the paper's):
+
+- **ceiling**: the video's own reference caption (the ``caption`` annotation field), the
+  score a perfect description in the annotators' words gets (about 0.8, not 1);
+- **floor (generic)**: the constant :data:`GENERIC_CAPTION` of the ``random`` baseline;
+- **floor (empty)**: the empty caption;
+- **normalised** = (score - generic floor) / (ceiling - generic floor): 0 is the constant
+  caption, 1 the reference caption; it can leave [0, 1].
+
+:func:`direction_conflicts` lists the matched pairs (camera segments, subject actions,
+chronological actions) whose two sides name opposite directions (left/right, up/down,
+in/out, forward/backward, clockwise/counter-clockwise, opening/closing): pairs the score
+counted as agreeing although they contradict each other.
+
+Example:
+    >>> direction_conflicts({"camera": {"matched": [
+    ...     {"predicted": "Tilts up", "reference": "Tilts downward", "similarity": 0.8}]}})[0]["axis"]
+    'up/down'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from favor_hf.models.random_guess import GENERIC_CAPTION
+
+DIRECTION_AXES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "left/right": (frozenset({"left", "leftward", "leftwards"}), frozenset({"right", "rightward", "rightwards"})),
+    "up/down": (
+        frozenset({"up", "upward", "upwards", "upper", "rises", "raises", "ascends"}),
+        frozenset({"down", "downward", "downwards", "lower", "lowers", "descends"}),
+    ),
+    "in/out": (frozenset({"in", "into", "inward", "inwards", "enters"}), frozenset({"out", "outward", "outwards", "exits"})),
+    "forward/backward": (frozenset({"forward", "forwards", "ahead"}), frozenset({"backward", "backwards", "back"})),
+    "clockwise/counter-clockwise": (
+        frozenset({"clockwise"}),
+        frozenset({"counterclockwise", "counter-clockwise", "anticlockwise", "anti-clockwise"}),
+    ),
+    "opening/closing": (
+        frozenset({"open", "opens", "opening", "opened"}),
+        frozenset({"close", "closes", "closing", "closed", "shuts", "shut"}),
+    ),
+}
+"""Opposite word sets per axis; a pair conflicts when one side uses only one set and the other only the other."""
+
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+VALIDITY_KEYS: tuple[str, ...] = ("score", "ceiling", "floor_generic", "floor_empty", "normalised")
+"""Keys of :func:`validity_summary`."""
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def opposite_axis(predicted: str, reference: str) -> str | None:
+    """The first axis on which the two phrases name opposite directions, or None."""
+    pred, ref = _words(predicted), _words(reference)
+    for axis, (one, other) in DIRECTION_AXES.items():
+        pred_one, pred_other = bool(pred & one), bool(pred & other)
+        ref_one, ref_other = bool(ref & one), bool(ref & other)
+        if pred_one != pred_other and ref_one != ref_other and pred_one != ref_one:
+            return axis
+    return None
+
+
+def _matched_pairs(alignment: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    pairs = [("camera", pair) for pair in (alignment.get("camera") or {}).get("matched", [])]
+    for subject in (alignment.get("subjects") or {}).get("actions", []):
+        pairs += [("subject actions", pair) for pair in subject.get("matched", [])]
+    pairs += [("chronology", pair) for pair in (alignment.get("chronology") or {}).get("matched", [])]
+    return pairs
+
+
+def direction_conflicts(alignment: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Matched pairs of one video's alignment (from ``score_captions(..., return_details=True)``) that contradict.
+
+    Each is ``{"part", "predicted", "reference", "similarity", "axis"}``.
+    """
+    conflicts = []
+    for part, pair in _matched_pairs(alignment):
+        axis = opposite_axis(pair["predicted"], pair["reference"])
+        if axis:
+            conflicts.append({"part": part, "predicted": pair["predicted"], "reference": pair["reference"],
+                              "similarity": pair.get("similarity"), "axis": axis})
+    return conflicts
+
+
+def normalised_score(score: float, floor: float, ceiling: float) -> float | None:
+    """(score - floor) / (ceiling - floor); None when the ceiling does not exceed the floor."""
+    if ceiling - floor <= 1e-12:
+        return None
+    return (score - floor) / (ceiling - floor)
+
+
+def validity_summary(
+    details: Sequence[Mapping[str, Any]],
+    references: Sequence[Mapping[str, Any]],
+    *,
+    caption_model: str | None = None,
+    show_progress: bool = False,
+) -> dict[str, Any]:
+    """The ceiling, floors, normalised score and direction conflicts of one run's per-video details.
+
+    Args:
+        details: the run's ``score_captions(..., return_details=True)["details"]``.
+        references: the annotations of the same videos, in the same order, with ``caption``.
+        caption_model: the Sentence-BERT model the run was scored with.
+
+    Returns:
+        :data:`VALIDITY_KEYS` (means over the videos; ``ceiling`` and ``normalised`` are None
+        when a reference has no ``caption``), ``direction_conflicts`` (pairs in all),
+        ``videos_with_conflicts``, and ``per_video``: the reference, generic and empty scores
+        and the conflicts of each video.
+    """
+    from favor_hf.caption import score_captions
+
+    videos = len(details)
+    captions = [ref.get("caption") for ref in references]
+    have_ceiling = all(isinstance(c, str) and c.strip() for c in captions)
+    predictions: list[str] = [GENERIC_CAPTION] * videos + [""] * videos
+    refs = list(references) * 2
+    if have_ceiling:
+        predictions += captions
+        refs += list(references)
+    options = {"model_name": caption_model} if caption_model else {}
+    scored = score_captions(predictions, refs, return_details=True, show_progress=show_progress, **options)["details"]
+    finals = [video["final_score"] for video in scored]
+    generic, empty = finals[:videos], finals[videos : 2 * videos]
+    ceiling = finals[2 * videos :] if have_ceiling else [None] * videos
+    per_video = []
+    for index, video in enumerate(details):
+        conflicts = direction_conflicts(video.get("alignment") or {})
+        per_video.append({"final_score": video["final_score"], "ceiling": ceiling[index], "floor_generic": generic[index],
+                          "floor_empty": empty[index], "direction_conflicts": conflicts})
+
+    def mean(values: Sequence[float | None]) -> float | None:
+        return None if not values or any(v is None for v in values) else float(sum(values) / len(values))  # type: ignore[arg-type]
+
+    score, floor = mean([v["final_score"] for v in details]), mean(generic)
+    top = mean(ceiling)
+    return {
+        "score": score,
+        "ceiling": top,
+        "floor_generic": floor,
+        "floor_empty": mean(empty),
+        "normalised": None if top is None or score is None or floor is None else normalised_score(score, floor, top),
+        "direction_conflicts": sum(len(v["direction_conflicts"]) for v in per_video),
+        "videos_with_conflicts": sum(bool(v["direction_conflicts"]) for v in per_video),
+        "generic_caption": GENERIC_CAPTION,
+        "per_video": per_video,
+    }
