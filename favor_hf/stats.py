@@ -283,3 +283,23 @@ def compare_runs(
         lost=[k for k, a, b in zip(common, right_a, right_b) if b and not a],
         common=len(common), only_a=len(by_a) - len(common), only_b=len(by_b) - len(common), notes=notes,
     )
+
+
+def format_scores_with_intervals(
+    records: Sequence[Mapping[str, Any]], scores: Mapping[str, Any], task: str, judge: str = "official"
+) -> str:
+    """:func:`favor_hf.runner.format_scores` with, for MCQ, a 95 % interval column (videos resampled)."""
+    from favor_hf.runner import format_scores
+
+    table = format_scores(dict(scores), task)
+    if task != "mcq" or "ALL" not in scores:
+        return table
+    intervals = mcq_intervals(records, judge)
+    lines = table.splitlines()
+    width = max(len(line) for line in lines[:-1])
+    body = [lines[0].ljust(width) + f"  {LEVEL:.0%} CI (videos resampled)"]
+    for line in lines[1:-1]:
+        key = line.split()[0]
+        body.append(line.ljust(width) + "  " + format_interval(*intervals.get(key, (np.nan, np.nan)), digits=2))
+    bootstrap = f"intervals: {N_RESAMPLES} bootstrap resamples of videos, seed {SEED}"
+    return "\n".join([*body, lines[-1], bootstrap])

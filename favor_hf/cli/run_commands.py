@@ -155,10 +155,10 @@ def _score(args: argparse.Namespace) -> int:
     from favor_hf.results import ResultsError
     from favor_hf.runner import (
         format_results_header,
-        format_scores,
         score_records,
         selected_final_records,
     )
+    from favor_hf.stats import format_scores_with_intervals
 
     try:
         finals = selected_final_records(args.results)
@@ -174,7 +174,7 @@ def _score(args: argparse.Namespace) -> int:
     except (ResourceError, ValueError) as err:
         return _fail(f"scoring failed: {err}")
     print(format_results_header(finals))
-    print(format_scores(scores, task))
+    print(format_scores_with_intervals(finals, scores, task, judge=args.judge))
     return 0
 
 
