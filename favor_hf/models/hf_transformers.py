@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from favor_hf.models.base import ModelAdapter, ModelInput
+from favor_hf.network import hub_offline_reason
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
@@ -72,13 +73,15 @@ class TransformersAdapter(ModelAdapter):
             kwargs["attn_implementation"] = attn_implementation
         if device == "auto":
             kwargs["device_map"] = "auto"
+        offline = hub_offline_reason()  # then only local files: an error in seconds, not minutes of retries
         try:
-            self.processor = AutoProcessor.from_pretrained(model_id)
-            self.model = AutoModelForImageTextToText.from_pretrained(model_id, **kwargs)
+            self.processor = AutoProcessor.from_pretrained(model_id, local_files_only=offline is not None)
+            self.model = AutoModelForImageTextToText.from_pretrained(model_id, local_files_only=offline is not None, **kwargs)
         except (OSError, ValueError) as err:
             raise ValueError(
                 f"cannot load {model_id!r} as an image-text-to-text model with its processor ({err}). Pass a Hub id "
                 "or a local directory with config.json, the weights and the processor files."
+                + (f" Offline ({offline}), only local directories and models in the Hugging Face cache load." if offline else "")
             ) from err
         if device != "auto":
             self.model.to(device)
