@@ -19,7 +19,8 @@ import datasets
 from favor_hf.data.builder import FavorBench
 from favor_hf.data.features import FEATURES, SPLITS
 from favor_hf.data.records import DataError
-from favor_hf.data.sources import HUB_REPO, hub_revision
+from favor_hf.data.sources import HUB_REPO, hub_revision, hub_snapshot
+from favor_hf.network import hub_offline_reason
 
 DATA_DIR_ENV = "FAVOR_DATA_DIR"
 
@@ -108,12 +109,14 @@ def load_bench(
             **config_kwargs,
         )
     elif repo is not None and repo != HUB_REPO:
+        if hub_offline_reason() is not None:  # a cached snapshot of the export, or an error in seconds
+            root = hub_snapshot(repo, revision, ["README.md", "data/**"] + (["videos/**"] if with_videos else []))
+            dataset = datasets.load_dataset(str(root), config, split=split, cache_dir=cache_dir)
+            return resolve_videos(dataset, root) if with_videos else dataset
         dataset = datasets.load_dataset(repo, config, split=split, revision=revision, cache_dir=cache_dir)
         if not with_videos:
             return dataset
-        from huggingface_hub import snapshot_download
-
-        root = snapshot_download(repo_id=repo, repo_type="dataset", revision=revision, allow_patterns=["videos/**"])
+        root = hub_snapshot(repo, revision, ["videos/**"])
         return resolve_videos(dataset, root)
     else:
         builder = FavorBench(

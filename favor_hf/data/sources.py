@@ -43,21 +43,44 @@ def fetch_hub_data(
 
     Returns the local snapshot directory, which has the data-directory layout.
     """
+    patterns = ["*.json"] + ([f"{VIDEO_SUBDIR.as_posix()}/*"] if with_videos else [])
+    return hub_snapshot(repo, hub_revision(revision), patterns, cache_dir=cache_dir)
+
+
+def hub_snapshot(
+    repo: str,
+    revision: str | None,
+    patterns: list[str],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """``snapshot_download`` of a dataset repo's files matching ``patterns``, as a local folder.
+
+    When the Hub cannot be used (:func:`favor_hf.network.hub_offline_reason`) only an already
+    cached snapshot is returned, so a missing one fails in seconds rather than after retries.
+
+    Raises:
+        DataError: the snapshot is neither cached nor downloadable; the message says why.
+    """
     from huggingface_hub import snapshot_download
 
-    patterns = ["*.json"] + ([f"{VIDEO_SUBDIR.as_posix()}/*"] if with_videos else [])
+    from favor_hf.network import hub_offline_reason
+
+    offline = hub_offline_reason()
     try:
         path = snapshot_download(
             repo_id=repo,
             repo_type="dataset",
-            revision=hub_revision(revision),
+            revision=revision,
             allow_patterns=patterns,
             cache_dir=cache_dir,
+            local_files_only=offline is not None,
         )
     except Exception as err:  # offline, gated, missing revision: all end here
+        cause = f"not in the Hugging Face cache and {offline}" if offline else f"{type(err).__name__}: {err}"
         raise DataError(
-            f"could not fetch dataset {repo!r} at revision {hub_revision(revision)!r} from the Hugging Face Hub "
-            f"({type(err).__name__}: {err}). Pass data_dir= (or --data-dir) with a local copy instead."
+            f"could not fetch dataset {repo!r} at revision {revision or 'main'!r} from the Hugging Face Hub "
+            f"({cause}). Pass data_dir= (or --data-dir) with a local copy instead."
         ) from err
     return Path(path)
 
