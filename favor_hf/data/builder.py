@@ -11,15 +11,15 @@ Without ``data_dir`` the JSON files come from the Hub repo ``zl2048/FAVOR``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import datasets
 
 from favor_hf.data.features import CONFIG_DESCRIPTIONS, FEATURES, SPLITS
 from favor_hf.data.records import (
-    TRAIN_VIDEO_SUBDIR,
     VIDEO_PERSPECTIVE,
     DataError,
     LoadReport,
@@ -28,8 +28,9 @@ from favor_hf.data.records import (
     load_video_records,
     names_without_video,
 )
-from favor_hf.data.rows import mcq_rows, video_rows
+from favor_hf.data.rows import mcq_rows, train_rows, video_rows
 from favor_hf.data.sources import HUB_REPO, resolve_data_dir
+from favor_hf.data.train_records import load_train_records
 from favor_hf.schema import CITATION
 
 HOMEPAGE = "https://favor-bench.github.io/"
@@ -44,9 +45,10 @@ class FavorConfig(datasets.BuilderConfig):
     Attributes:
         annotations_file: ``videos`` config: a FAVOR_gt_annotations-style file (default:
             ``DIR/FAVOR_gt_annotations.json`` if present, else the records of ``video_perspective.json``).
-        train_file: ``train`` config: JSON object keyed by video id, JSON list or JSON Lines of
-            video-level records; clips are looked up in ``DIR/videos/FAVOR-Train/`` (``DIR`` is
-            ``data_dir``, else the file's folder).
+        train_file: ``train`` config: LLaMA-Factory ShareGPT video records, or a JSON object keyed
+            by video id, JSON list or JSON Lines of video-level records (see
+            :mod:`favor_hf.data.train_records`); clips are looked up in ``DIR/videos/FAVOR-Train/``
+            (``DIR`` is ``data_dir``, else the file's folder).
         repo, revision, with_videos: the Hub source used when ``data_dir`` is not given.
         fingerprint: any string that changes with the input files, so the ``datasets`` cache
             is rebuilt when they change (set by :func:`favor_hf.data.load.load_bench`).
@@ -102,12 +104,10 @@ class FavorBench(datasets.GeneratorBasedBuilder):
         if config.name == "train":
             if not config.train_file:
                 raise DataError(
-                    "config 'train' needs train_file=PATH: a JSON object keyed by video id, a JSON list or "
-                    "JSON Lines of records with video_name and the annotation fields"
+                    "config 'train' needs train_file=PATH: LLaMA-Factory ShareGPT video records, a JSON object "
+                    "keyed by video id, a JSON list or JSON Lines of records with video_name and the annotation fields"
                 )
-            train_file = Path(config.train_file)
-            base = Path(config.data_dir) if config.data_dir else train_file.parent
-            return attach_videos(load_annotation_records(train_file, report), base, TRAIN_VIDEO_SUBDIR)
+            return load_train_records(config.train_file, config.data_dir, report)
         data_dir = self._data_dir()
         annotations = Path(config.annotations_file) if config.annotations_file else data_dir / ANNOTATIONS_FILE
         if config.annotations_file or annotations.is_file():
@@ -119,4 +119,5 @@ class FavorBench(datasets.GeneratorBasedBuilder):
         return attach_videos(records, data_dir)
 
     def _generate_examples(self, records: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-        yield from mcq_rows(records) if self.config.name == "mcq" else video_rows(records)
+        rows = {"mcq": mcq_rows, "videos": video_rows, "train": train_rows}[self.config.name]
+        yield from rows(records)

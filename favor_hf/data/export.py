@@ -22,9 +22,10 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -44,7 +45,8 @@ from favor_hf.data.records import (
     load_video_records,
     names_without_video,
 )
-from favor_hf.data.rows import mcq_rows, video_rows
+from favor_hf.data.rows import mcq_rows, train_rows, video_rows
+from favor_hf.data.train_records import load_train_records
 from favor_hf.video import VideoError, probe
 
 MANAGED = ("README.md", "data", "videos")
@@ -167,7 +169,8 @@ def export_dataset(
             ``videos`` when no annotations file is given.
         annotations: ``FAVOR_gt_annotations.json`` (object keyed by video id) or any
             video-level file: gives ``videos`` (default: ``DIR/FAVOR_gt_annotations.json`` if present).
-        train: FAVOR-Train records (JSON object keyed by id, JSON list or JSON Lines): gives ``train``.
+        train: FAVOR-Train records (LLaMA-Factory ShareGPT, or JSON object keyed by id, JSON list or
+            JSON Lines; see :mod:`favor_hf.data.train_records`): gives ``train``.
         repo_id: the repo name used in the card's code examples.
         check_videos: open every clip with PyAV first; an unreadable one is an error.
         overwrite: replace an earlier export in ``out``.
@@ -197,10 +200,7 @@ def export_dataset(
         videos = bench
     train_records = None
     if train is not None:
-        train_path = Path(train)
-        train_records = attach_videos(
-            load_annotation_records(train_path, report), data_dir or train_path.parent, TRAIN_VIDEO_SUBDIR
-        )
+        train_records = load_train_records(train, data_dir, report)
 
     _prepare_out(out, overwrite)
     video_sets = [
@@ -227,7 +227,7 @@ def export_dataset(
         _write_split(result, "videos", video_rows(videos, _relative(VIDEO_SUBDIR)))
         result.missing_videos["videos"] = names_without_video(videos)
     if train_records is not None:
-        _write_split(result, "train", video_rows(train_records, _relative(TRAIN_VIDEO_SUBDIR)))
+        _write_split(result, "train", train_rows(train_records, _relative(TRAIN_VIDEO_SUBDIR)))
         result.missing_videos["train"] = names_without_video(train_records)
 
     sources = [f"`{Path(p).name}`" for p in (data_dir and data_dir / VIDEO_PERSPECTIVE, annotations, train) if p]

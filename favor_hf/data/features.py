@@ -5,7 +5,8 @@ The builder, the Parquet export, the dataset card and the metrics all import the
 - ``mcq``: one row per question (split ``test``).
 - ``videos``: one row per FAVOR-Bench video: raw annotation strings plus their parsed
   structures from :mod:`favor_hf.annotations` (split ``test``).
-- ``train``: FAVOR-Train, the same video-level schema (split ``train``).
+- ``train``: FAVOR-Train, the same video-level schema plus ``conversation`` and ``video_source``
+  (split ``train``).
 
 ``video`` is a :class:`datasets.Video` with ``decode=False``: each value is
 ``{"path": ..., "bytes": None}`` (or ``None`` when the clip is absent), so no torchcodec or
@@ -24,7 +25,7 @@ try:
     from datasets import List
 except ImportError:  # datasets < 4 (the legacy loading script): a one-item list means "list of"
 
-    def List(feature: Any) -> list[Any]:  # noqa: N802
+    def List(feature: Any) -> list[Any]:
         return [feature]
 
 
@@ -63,7 +64,14 @@ VIDEOS = Features(
     }
 )
 
-TRAIN = VIDEOS.copy()
+TRAIN = Features(
+    {
+        **VIDEOS,
+        "conversation": List({"role": STRING, "content": STRING}),
+        "video_source": STRING,
+    }
+)
+"""``videos`` plus the raw SFT turns (``[]`` unless the file is ShareGPT) and the clip as written there."""
 
 FEATURES: dict[str, Features] = {"mcq": MCQ, "videos": VIDEOS, "train": TRAIN}
 """Features per config name."""

@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import warnings
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from favor_hf.schema import ANNOTATION_FIELDS, TASK_CODES
 
@@ -341,7 +342,14 @@ def load_annotation_records(path: str | Path, report: LoadReport | None = None) 
     path = Path(path)
     own_report = report is None
     report = report or LoadReport()
-    data = read_json(path)
+    records = parse_annotation_data(read_json(path), path, report)
+    if own_report:
+        report.emit()
+    return records
+
+
+def parse_annotation_data(data: Any, path: Path, report: LoadReport) -> list[dict[str, Any]]:
+    """The records of :func:`load_annotation_records` from the already parsed content of ``path``."""
     if isinstance(data, dict):
         if not all(isinstance(v, dict) for v in data.values()):
             raise DataError(
@@ -357,8 +365,6 @@ def load_annotation_records(path: str | Path, report: LoadReport | None = None) 
     records = parse_video_records(data, path, report, with_questions=False)
     for record in records:
         record["video_path"] = None
-    if own_report:
-        report.emit()
     return records
 
 

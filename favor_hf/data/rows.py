@@ -6,7 +6,8 @@ exported repo); ``video_ref`` maps a record to the value of the ``video`` column
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -43,3 +44,15 @@ def video_rows(
         row.update({name: record[name] for name in ANNOTATION_FIELDS})
         row.update(parse_annotations(record).to_dict())
         yield record["video_name"], row
+
+
+def train_rows(
+    records: Iterable[dict[str, Any]], video_ref: VideoRef = absolute_video
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """:func:`video_rows` plus the ``train`` columns ``conversation`` and ``video_source``."""
+    by_name = {record["video_name"]: record for record in records}
+    for name, row in video_rows(by_name.values(), video_ref):
+        record = by_name[name]
+        row["conversation"] = record.get("conversation", [])
+        row["video_source"] = record.get("video_source")
+        yield name, row
