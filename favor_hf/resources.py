@@ -119,9 +119,8 @@ def _download_word_lists(target: Path) -> None:
             raw = response.read()
     except OSError as err:
         raise ResourceError(
-            f"could not download the FAVOR word lists from {DICTIONARY_URL} ({err}). Offline, set "
-            f"{DICTIONARY_ENV} to a local copy of action_extraction_dicts.pkl (or .json), "
-            "or pass dictionary_path="
+            f"could not download the FAVOR word lists from {DICTIONARY_URL} ({err}). Offline, point "
+            f"${DICTIONARY_ENV} (or dictionary_path=) at a local copy of action_extraction_dicts.pkl (or .json)"
         ) from err
     digest = hashlib.sha256(raw).hexdigest()
     if digest != DICTIONARY_SHA256:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from favor_hf.cli.flags import SCORE_CAPTIONS_FLAGS, in_flags
 from favor_hf.data.records import VIDEO_PERSPECTIVE, DataError, load_annotation_records, read_json, video_stem
 from favor_hf.schema import CAPTION_SCORE_KEYS
 
@@ -109,7 +110,7 @@ def _score_captions(args: argparse.Namespace) -> int:
             show_progress=True,
         )
     except (CaptionInputError, ResourceError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {in_flags(str(err), SCORE_CAPTIONS_FLAGS)}", file=sys.stderr)
         return 2
     means = {key: result[key] for key in CAPTION_SCORE_KEYS}
     output = {

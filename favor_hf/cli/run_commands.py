@@ -85,7 +85,9 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"favor-hf: error: {message}", file=sys.stderr)
+    from favor_hf.cli.flags import RUN_FLAGS, in_flags
+
+    print(f"favor-hf: error: {in_flags(message, RUN_FLAGS)}", file=sys.stderr)
     return 1
 
 
@@ -115,6 +117,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.shard:
             parse_shard(args.shard)
         sampling = _sampling(args)
+        if args.task == "caption" and not args.no_score:  # offline, fail before spending time on the model
+            from favor_hf.caption.embed import DEFAULT_MODEL, check_sentence_model
+
+            check_sentence_model(args.caption_model or DEFAULT_MODEL)
         records = load_video_records(args.data_dir)
         options = {
             "max_new_tokens": args.max_new_tokens, "device": args.device, "dtype": args.dtype,
@@ -125,6 +131,8 @@ def _run(args: argparse.Namespace) -> int:
         adapter = load_adapter(args.model, **options)
     except (ValueError, DataError) as err:
         return _fail(str(err))
+    except ResourceError as err:
+        return _fail(f"{err}\nOr pass --no-score to run now and score later with `favor-hf score`.")
     try:
         summary = run_benchmark(
             adapter, records, args.task, args.out, sampling=sampling, shard=args.shard, limit=args.limit,
