@@ -176,11 +176,19 @@ def push_metrics(org: str, token: str | None = None, names: Iterable[str] | None
     """
     from huggingface_hub import HfApi
 
+    from favor_hf.network import hub_offline_reason
+
+    folders = {name: module_dir(name) for name in names or available_metrics()}
+    offline = hub_offline_reason()
+    if offline is not None:
+        spaces = ", ".join(f"{org}/{name}" for name in folders)
+        raise MetricRegistrationError(
+            f"cannot push the Spaces {spaces}: {offline}; connect to the network (and unset HF_HUB_OFFLINE)"
+        )
     api = HfApi(token=token)
     urls = []
-    for name in names or available_metrics():
+    for name, folder in folders.items():
         repo_id = f"{org}/{name}"
-        folder = module_dir(name)
         try:
             api.create_repo(repo_id, repo_type="space", space_sdk="gradio", exist_ok=True, private=private)
             api.upload_folder(
@@ -190,12 +198,8 @@ def push_metrics(org: str, token: str | None = None, names: Iterable[str] | None
                 ignore_patterns=["__pycache__", "*.pyc"],
                 commit_message=f"Upload {name} (favor-hf {__version__})",
             )
-        except Exception as err:  # huggingface_hub raises many HTTP/offline error types
-            hint = (
-                "the Hub is disabled by HF_HUB_OFFLINE=1: unset it"
-                if os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
-                else "check the network, the organisation name and that the token (--token or `hf auth login`) may write to it"
-            )
+        except Exception as err:  # huggingface_hub raises many HTTP/auth error types
+            hint = "check the organisation name and that the token (--token, `hf auth login` or HF_TOKEN) may write to it"
             raise MetricRegistrationError(f"cannot push {folder} to the Space {repo_id}: {err}; {hint}") from err
         urls.append(f"https://huggingface.co/spaces/{repo_id}")
     return urls

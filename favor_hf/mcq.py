@@ -248,10 +248,15 @@ def score_upstream_results(
         result = summarize(stored, tasks, full_counts=full_counts)
         del result["hedged"]
         return {**result, "checks": checks}
+    from favor_hf.data.records import video_stem
+
+    by_stem = {video_stem(name): listed for name, listed in questions.items()}  # "X" and "X.mp4" are one video
     references = []
     for video, listed in rows:
-        known = questions.get(video)
-        if known is None or len(known) < len(listed):
+        known = by_stem.get(video_stem(video))
+        if known is None:
+            raise ValueError(f"{path}: video {video!r} is not in the question file (looked up with and without .mp4)")
+        if len(known) < len(listed):
             raise ValueError(f"{path}: video {video!r}: {len(listed)} answers but the question file has {len(known or [])} questions")
         for index, (entry, q) in enumerate(zip(listed, known)):
             if q["correct_answer"] != entry["correct_answer"]:

@@ -87,6 +87,7 @@ def _write_csv(path: Path, videos: list[str], details: list[dict[str, Any]]) -> 
 
 def _score_captions(args: argparse.Namespace) -> int:
     from favor_hf.caption import DEFAULT_MODEL, CaptionInputError, CaptionScoreConfig, score_captions
+    from favor_hf.caption.embed import check_sentence_model
     from favor_hf.resources import ResourceError
 
     try:
@@ -98,6 +99,7 @@ def _score_captions(args: argparse.Namespace) -> int:
         return 2
     config = CaptionScoreConfig()
     try:
+        check_sentence_model(args.model or DEFAULT_MODEL)  # offline: an error now, before extracting
         result = score_captions(
             [predictions[video] for video in videos],
             [{**references[video], "video_id": video} for video in videos],

@@ -62,7 +62,12 @@ def _check_data(args: argparse.Namespace) -> int:
                     bad += 1
                     print(f"  unreadable: video_name {r['video_name']!r}: {err}")
         print(f"  unreadable videos: {bad:,}")
-    return 1 if bad or (args.strict and report.missing_videos) else 0
+    problems = [f"{bad:,} unreadable video(s)"] if bad else []
+    if args.strict and report.missing_videos:
+        problems.append(f"{len(report.missing_videos):,} missing video(s) (--strict; --list-missing names them)")
+    if problems:
+        print(f"favor-hf check-data: failed: {'; '.join(problems)}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _run(func):

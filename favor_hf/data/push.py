@@ -53,6 +53,14 @@ def push_dataset(
         raise DataError(f"repo id {repo_id!r} must look like ORG/NAME, e.g. my-org/favor-bench")
     from huggingface_hub import HfApi
 
+    from favor_hf.network import hub_offline_reason
+
+    offline = hub_offline_reason()
+    if offline is not None:
+        raise PushError(
+            f"could not upload {path} to the Hub dataset {repo_id!r}: {offline}; connect to the network "
+            "(and unset HF_HUB_OFFLINE)"
+        )
     api = HfApi(token=token)
     try:
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
@@ -66,7 +74,7 @@ def push_dataset(
     except Exception as err:  # offline mode, network, auth and permission errors
         raise PushError(
             f"could not upload {path} to the Hub dataset {repo_id!r} ({type(err).__name__}: {err}). "
-            "Check the network, that HF_HUB_OFFLINE is unset, and that you are logged in "
-            "(`huggingface-cli login`) or pass a write token with --token."
+            "Check the repo name and that you are logged in (`hf auth login`, or set HF_TOKEN) "
+            "or pass a write token with --token."
         ) from err
     return str(commit.commit_url if hasattr(commit, "commit_url") else commit)
