@@ -87,11 +87,10 @@ def load_final_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         records = selected_final_records(path)
     except ResultsError as err:
         raise ReportError(str(err)) from err
-    for number, record in enumerate(records, 1):
+    for record in records:
         for key in ("task", "model", "video"):
             if key not in record:
-                raise ReportError(f"{path}: item {record['id']!r} (final line {number}) has no {key!r} field; "
-                                  "is it a `favor-hf run` results file?")
+                raise ReportError(f"{path}: a line has no {key!r} field; is it a `favor-hf run` results file?")
     return records
 
 

@@ -1,14 +1,20 @@
 """The leaderboard: scores of every ``favor-hf run`` results file in the Space's results folders.
 
-Each ``*.jsonl`` file is read with :func:`favor_hf.runner.selected_final_records` and scored
-with :func:`favor_hf.runner.score_records` (the same code as ``favor-hf score``); scores are
-cached per file until the file changes. MCQ runs give one row of per-task accuracies,
-caption runs one row of the 13 caption scores.
+Each ``*.jsonl`` file is scored by :func:`favor_hf.report.score_run` (the code behind
+``favor-hf report``: the final line of every item, 95 % intervals resampling videos, and
+for captions the ceiling/floor scores and direction conflicts); scores are cached per file
+until the file changes. MCQ runs give one row of per-task accuracies, each with its interval;
+caption runs one row of the 13 caption scores with the interval, validity figures and the
+score signature.
+
+Runs are ranked only against comparable runs: rows carry a ``group`` (the item set, from the
+``universe`` of every results line, and for captions the score ``signature``) and a ``rank``
+within it; ``notes`` says when a table holds several groups.
 
 Example:
     >>> board = build_leaderboard({"results": Path("space/results")})  # doctest: +SKIP
     >>> board.mcq.columns.tolist()[:4]  # doctest: +SKIP
-    ['model', 'source', 'sampling', 'answered']
+    ['group', 'rank', 'model', 'source']
 """
 
 from __future__ import annotations
@@ -22,9 +28,14 @@ from typing import Any
 import pandas as pd
 
 from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_CODES
+from favor_hf.stats import format_interval
 
 MCQ_COLUMNS: tuple[str, ...] = ("ALL", *TASK_CODES)
 CAPTION_COLUMNS: tuple[str, ...] = ("final_score", *(k for k in CAPTION_SCORE_KEYS if k != "final_score"))
+INTERVAL = " 95% CI"
+"""Suffix of the interval column next to each score column."""
+VALIDITY_COLUMNS: tuple[str, ...] = ("ceiling", "floor (generic)", "normalised (ours)", "direction conflicts")
+RUN_COLUMNS: tuple[str, ...] = ("group", "rank", "model", "source", "file", "sampling", "answered")
 
 _CACHE: dict[tuple[str, int, int, str, str | None], dict[str, Any]] = {}
 _CACHE_LOCK = threading.Lock()
@@ -32,13 +43,14 @@ _CACHE_LOCK = threading.Lock()
 
 @dataclass
 class Leaderboard:
-    """Tables of the leaderboard tab and the long-form data of its bar chart."""
+    """Tables of the leaderboard tab, the long-form data of its bar chart, and what to tell the reader."""
 
     mcq: pd.DataFrame
     caption: pd.DataFrame
     chart: pd.DataFrame
     problems: list[str] = field(default_factory=list)
     files: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 def _accuracy(scores: Mapping[str, Any], task: str) -> float | None:
@@ -48,32 +60,68 @@ def _accuracy(scores: Mapping[str, Any], task: str) -> float | None:
 
 
 def score_file(path: Path, judge: str = "official", caption_model: str | None = None) -> dict[str, Any]:
-    """Run identity and scores of one results file, cached until its size or mtime changes.
+    """Run identity, scores, intervals (and caption validity) of one results file, cached until it changes.
 
     Raises:
-        favor_hf.results.ResultsError: the file is malformed or mixes runs.
+        favor_hf.report.ReportError: the file is malformed or mixes runs.
     """
-    from favor_hf.runner import score_records, selected_final_records
+    from favor_hf.report import load_final_records, score_run
 
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, judge, caption_model)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
-    records = selected_final_records(path)
+    records = load_final_records(path)
     if not records:
         entry: dict[str, Any] = {"task": None}
     else:
-        task = records[0]["task"]
-        entry = {
-            "task": task,
-            "model": records[0]["model"],
-            "sampling": records[0]["sampling"],
-            "scores": score_records(records, task, judge=judge, caption_model=caption_model),
-        }
+        run = score_run(path, judge=judge, caption_model=caption_model, records=records)
+        entry = {"task": run.task, "model": run.model, "sampling": run.sampling, "universe": run.universe or {},
+                 "scores": run.scores, "intervals": run.intervals, "validity": run.validity}
     with _CACHE_LOCK:
         _CACHE[key] = entry
     return entry
+
+
+def _item_set(universe: Mapping[str, Any]) -> str:
+    """``"124 items #f167c766"``: the size and digest prefix of a run's item set."""
+    return f"{universe.get('items', '?')} items #{str(universe.get('sha1') or '?')[:8]}"
+
+
+def _mcq_row(entry: Mapping[str, Any]) -> dict[str, Any]:
+    scores, intervals = entry["scores"], entry["intervals"]
+    row: dict[str, Any] = {}
+    for task in MCQ_COLUMNS:
+        row[task] = _accuracy(scores, task)
+        row[task + INTERVAL] = format_interval(*intervals[task]) if task in intervals else ""
+    return row
+
+
+def _caption_row(entry: Mapping[str, Any]) -> dict[str, Any]:
+    scores, validity = entry["scores"], entry.get("validity") or {}
+    row: dict[str, Any] = {key: round(float(scores[key]), 4) for key in CAPTION_COLUMNS}
+    low, high = entry["intervals"].get("final_score", (float("nan"), float("nan")))
+    row["final_score" + INTERVAL] = format_interval(low, high, digits=4)
+
+    def rounded(value: Any) -> float | None:
+        return None if value is None else round(float(value), 4)
+
+    row.update({
+        "ceiling": rounded(validity.get("ceiling")),
+        "floor (generic)": rounded(validity.get("floor_generic")),
+        "normalised (ours)": rounded(validity.get("normalised")),
+        "direction conflicts": validity.get("direction_conflicts"),
+        "signature": scores.get("signature") or "(none recorded)",
+    })
+    return row
+
+
+def _rank(table: pd.DataFrame, score: str) -> pd.DataFrame:
+    """Sort by group, then by ``score`` descending; number the runs within each group."""
+    table = table.sort_values(["group", score], ascending=[True, False], na_position="last").reset_index(drop=True)
+    table["rank"] = table.groupby("group").cumcount() + 1
+    return table
 
 
 def build_leaderboard(
@@ -82,10 +130,11 @@ def build_leaderboard(
     """Score every ``*.jsonl`` directly in each folder (``{source label: folder}``); absent folders are skipped.
 
     A file that cannot be read or scored (e.g. the caption model is missing) is listed in
-    ``problems`` and left out.
+    ``problems`` and left out. Runs over different item sets, and caption scores under
+    different signatures, land in different groups, each ranked on its own (see ``notes``).
     """
+    from favor_hf.report import ReportError
     from favor_hf.resources import ResourceError
-    from favor_hf.results import ResultsError
 
     mcq_rows, caption_rows, problems = [], [], []
     files = 0
@@ -99,7 +148,10 @@ def build_leaderboard(
             except KeyError as err:
                 problems.append(f"{path.name}: a line has no {err} field; is it a `favor-hf run` results file?")
                 continue
-            except (ResultsError, ResourceError, OSError, ValueError) as err:
+            except ReportError as err:
+                problems.append(f"{path.name}: {str(err).removeprefix(f'{path}: ')}")
+                continue
+            except (ResourceError, OSError, ValueError) as err:
                 problems.append(f"{path.name}: {err}")
                 continue
             if entry["task"] is None:
@@ -107,6 +159,7 @@ def build_leaderboard(
                 continue
             scores = entry["scores"]
             base = {
+                "group": _item_set(entry["universe"]),
                 "model": entry["model"],
                 "source": source,
                 "file": path.name,
@@ -114,15 +167,28 @@ def build_leaderboard(
                 "answered": f"{scores['answered']} / {scores.get('universe') or scores['answered']}",
             }
             if entry["task"] == "mcq":
-                mcq_rows.append({**base, **{task: _accuracy(scores, task) for task in MCQ_COLUMNS}})
-            else:
-                caption_rows.append({**base, **{key: round(float(scores[key]), 4) for key in CAPTION_COLUMNS}})
-    run_columns = ["model", "source", "file", "sampling", "answered"]
-    mcq = pd.DataFrame(mcq_rows, columns=[*run_columns, *MCQ_COLUMNS])
-    caption = pd.DataFrame(caption_rows, columns=[*run_columns, *CAPTION_COLUMNS])
-    mcq = mcq.sort_values("ALL", ascending=False, na_position="last").reset_index(drop=True)
-    caption = caption.sort_values("final_score", ascending=False).reset_index(drop=True)
-    return Leaderboard(mcq, caption, chart_data(mcq), problems, files)
+                mcq_rows.append({**base, **_mcq_row(entry)})
+            elif entry["task"] == "caption":
+                row = _caption_row(entry)
+                caption_rows.append({**base, **row, "group": f"{base['group']} · {row['signature']}"})
+    mcq_columns = [*RUN_COLUMNS, *(c for task in MCQ_COLUMNS for c in (task, task + INTERVAL))]
+    caption_columns = [*RUN_COLUMNS, "final_score", "final_score" + INTERVAL, *VALIDITY_COLUMNS,
+                       *CAPTION_COLUMNS[1:], "signature"]
+    mcq = _rank(pd.DataFrame(mcq_rows, columns=mcq_columns), "ALL")
+    caption = _rank(pd.DataFrame(caption_rows, columns=caption_columns), "final_score")
+    notes = []
+    if mcq["group"].nunique() > 1:
+        notes.append(f"MCQ runs cover {mcq['group'].nunique()} different item sets: each group is ranked on its own, "
+                     "accuracies of different groups are not comparable")
+    if caption["signature"].nunique() > 1:
+        notes.append("caption scores were computed under different score signatures (model, word lists, settings): "
+                     "they are ranked in separate groups, not against each other")
+    elif caption["group"].nunique() > 1:
+        notes.append(f"caption runs cover {caption['group'].nunique()} different item sets, ranked separately")
+    if len(caption):
+        notes.append("ceiling = score of the reference caption, floor = score of a constant generic caption, on the "
+                     "same videos; normalised = (score - floor) / (ceiling - floor): favor-hf's, not the paper's")
+    return Leaderboard(mcq, caption, chart_data(mcq), problems, files, notes)
 
 
 def chart_data(mcq: pd.DataFrame) -> pd.DataFrame:
