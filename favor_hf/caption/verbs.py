@@ -4,11 +4,18 @@ The official comparison boosts the similarity of two actions whose core verbs ar
 or related through its camera-motion vocabulary, a few hand-written synonym pairs or
 WordNet. :class:`VerbAnalyzer` holds those rules; its answers are pure functions of the
 strings, memoised for the lifetime of the analyzer (one scoring call).
+
+The rules read only WordNet's verbs, so :class:`WordNetVerbs` loads just ``index.verb``,
+``verb.exc`` and the ``data.verb`` lines it is asked about, once per process and on first
+use: the same answers as NLTK's ``WordNetLemmatizer().lemmatize(word, "v")`` and
+``wordnet.synsets(word, pos="v")`` (tested against them) at a fraction of NLTK's
+whole-WordNet load.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+import functools
+from typing import Any, Iterable
 
 from favor_hf.resources import ensure_nltk_resources
 
@@ -102,6 +109,69 @@ def camera_related(first: str, second: str) -> bool:
     return first in second_related or bool(first_related & second_related)
 
 
+class WordNetVerbs:
+    """The verb part of WordNet: lemmas (NLTK's morphy rules) and synsets as byte offsets.
+
+    Args:
+        root: an NLTK path pointer to the ``corpora/wordnet`` directory (or zip).
+    """
+
+    def __init__(self, root: Any) -> None:
+        from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+        self._root = root
+        self._rules: list[tuple[str, str]] = WordNetCorpusReader.MORPHOLOGICAL_SUBSTITUTIONS["v"]
+        self._offsets: dict[str, list[int]] = {}
+        with root.join("index.verb").open(encoding="utf8") as lines:
+            for line in lines:
+                if line.startswith(" "):
+                    continue
+                fields = line.split()
+                synset_count, pointer_count = int(fields[2]), int(fields[3])
+                self._offsets[fields[0]] = [int(offset) for offset in fields[6 + pointer_count : 6 + pointer_count + synset_count]]
+        with root.join("verb.exc").open(encoding="utf8") as lines:
+            self._exceptions = {fields[0]: fields[1:] for fields in map(str.split, lines) if fields}
+        self._names: dict[int, list[str]] = {}
+
+    def base_forms(self, form: str) -> list[str]:
+        """Verb lemmas ``form`` may inflect, in NLTK's ``_morphy`` order (exceptions, else suffix rules)."""
+        if form in self._exceptions:
+            candidates = self._exceptions[form]
+        else:
+            candidates = [form[: -len(old)] + new for old, new in self._rules if form.endswith(old)]
+        return list(dict.fromkeys(word for word in [form, *candidates] if word in self._offsets))
+
+    def lemma(self, word: str) -> str:
+        """The shortest verb lemma of ``word``, or ``word`` when WordNet does not know it."""
+        forms = self.base_forms(word)
+        return min(forms, key=len) if forms else word
+
+    def synsets(self, word: str) -> list[int]:
+        """Byte offsets in ``data.verb`` of the verb synsets of ``word`` (lower-cased, as NLTK does)."""
+        return [offset for form in self.base_forms(word.lower()) for offset in self._offsets[form]]
+
+    def lemma_names(self, offset: int) -> list[str]:
+        """The lemma names of the verb synset at ``offset`` of ``data.verb``."""
+        if offset not in self._names:
+            with self._root.join("data.verb").open(encoding="utf8") as data:
+                data.seek(offset)
+                fields = data.readline().split("|")[0].split()
+            if int(fields[0]) != offset:
+                raise ValueError(f"data.verb of {self._root}: no synset at byte offset {offset}")
+            count = int(fields[3], 16)
+            self._names[offset] = [fields[4 + 2 * i] for i in range(count)]
+        return self._names[offset]
+
+
+@functools.lru_cache(maxsize=None)
+def wordnet_verbs() -> WordNetVerbs:
+    """The process-wide :class:`WordNetVerbs` of the NLTK data's ``corpora/wordnet``."""
+    ensure_nltk_resources(("wordnet",))
+    import nltk.data
+
+    return WordNetVerbs(nltk.data.find("corpora/wordnet"))
+
+
 class VerbAnalyzer:
     """Core-verb extraction and verb relatedness with NLTK, memoised per instance.
 
@@ -113,12 +183,9 @@ class VerbAnalyzer:
     def __init__(self, motion_verbs: Iterable[str]) -> None:
         ensure_nltk_resources()
         import nltk
-        from nltk.corpus import wordnet
-        from nltk.stem import WordNetLemmatizer
 
         self._nltk = nltk
-        self._wordnet = wordnet
-        self._lemmatizer = WordNetLemmatizer()
+        self._wordnet = wordnet_verbs()
         self._motion_verbs = frozenset(motion_verbs)
         self._core_verbs: dict[str, str] = {}
         self._relations: dict[tuple[str, str], bool] = {}
@@ -126,7 +193,7 @@ class VerbAnalyzer:
 
     def lemma(self, word: str) -> str:
         """WordNet verb lemma of ``word`` (the word itself when WordNet does not know it)."""
-        return self._lemmatizer.lemmatize(word, "v")
+        return self._wordnet.lemma(word)
 
     def core_verb(self, text: str) -> str:
         """The action's core verb: first tagged verb in the motion-verb list, else the first
@@ -168,13 +235,12 @@ class VerbAnalyzer:
             return True
         if first in self._verb_synonyms(second) or second in self._verb_synonyms(first):
             return True
-        first_synsets = set(self._wordnet.synsets(first, pos=self._wordnet.VERB))
-        return bool(first_synsets.intersection(self._wordnet.synsets(second, pos=self._wordnet.VERB)))
+        return bool(set(self._wordnet.synsets(first)).intersection(self._wordnet.synsets(second)))
 
     def _verb_synonyms(self, verb: str) -> set[str]:
         if verb not in self._synonyms:
             synonyms = set(ACTION_SYNONYMS.get(verb, ())) | camera_synonyms(verb)
-            for synset in self._wordnet.synsets(verb, pos=self._wordnet.VERB):
-                synonyms.update(lemma.name().lower() for lemma in synset.lemmas())
+            for offset in self._wordnet.synsets(verb):
+                synonyms.update(name.lower() for name in self._wordnet.lemma_names(offset))
             self._synonyms[verb] = synonyms
         return self._synonyms[verb]
