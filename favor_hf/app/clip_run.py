@@ -303,12 +303,14 @@ def score_caption(caption: str, clip: dict[str, Any], caption_model: str) -> tup
         ModelUnavailable: the embedding model, word lists or NLTK data cannot be loaded.
     """
     from favor_hf.caption import score_captions
+    from favor_hf.cli.flags import in_flags
     from favor_hf.resources import ResourceError
 
     reference = {key: clip.get(key, "") for key in ANNOTATION_FIELDS}
     try:
         result = score_captions([caption], [reference], model_name=caption_model, return_details=True)
     except ResourceError as err:  # the embedding model, the word lists or NLTK data are missing
-        raise ModelUnavailable(f"the caption score cannot run here: {err}") from err
+        message = in_flags(str(err), {"model_name=": "the Embedding model field", "dictionary_path=": None})
+        raise ModelUnavailable(f"the caption score cannot run here: {message}") from err
     details = result.pop("details")[0]
     return result, details

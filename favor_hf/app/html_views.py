@@ -158,22 +158,24 @@ def _pairs_table(
 ) -> str:
     """Rows of ground-truth items next to predicted ones: matched pairs, missed, invented.
 
-    ``*_subjects`` give the subject of each item (chronology), shown as ``(S1)``.
+    One row per matched pair: a ground-truth item matched by several predicted ones has
+    a row for each. ``*_subjects`` give the subject of each item (chronology), shown as ``(S1)``.
     """
-    by_reference = {pair["reference_index"]: pair for pair in part.get("matched", [])}
+    by_reference: dict[int, list[Mapping[str, Any]]] = {}
+    for pair in part.get("matched", []):
+        by_reference.setdefault(pair["reference_index"], []).append(pair)
     missed = {item["index"]: item for item in part.get("missed", [])}
     rows = []
     for index in sorted(set(by_reference) | set(missed)):
         gt_tag = _subject_tag(reference_subjects, index)
-        if index in by_reference:
-            pair = by_reference[index]
+        for pair in by_reference.get(index, []):
             pred_tag = _subject_tag(predicted_subjects, pair["predicted_indices"][0]) if pair["predicted_indices"] else ""
             rows.append(
                 f'<tr class="matched"><td>{escape(_clean(pair["reference"]))}{gt_tag}</td>'
                 f'<td><span class="tag matched">matched</span> <span class="sim">{pair["similarity"]:.2f}</span></td>'
                 f'<td>{escape(_clean(pair["predicted"]))}{pred_tag}</td></tr>'
             )
-        else:
+        if index in missed:
             rows.append(
                 f'<tr class="missed"><td>{escape(_clean(missed[index]["text"]))}{gt_tag}</td>'
                 '<td><span class="tag missed">missed</span></td><td></td></tr>'
@@ -192,7 +194,14 @@ def _pairs_table(
 
 
 def _counts(part: Mapping[str, Any]) -> tuple[int, int, int]:
-    return len(part.get("matched", [])), len(part.get("missed", [])), len(part.get("invented", []))
+    """Ground-truth items matched (each counted once, however many predicted items match it), missed, invented."""
+    matched = len({pair["reference_index"] for pair in part.get("matched", [])})
+    return matched, len(part.get("missed", [])), len(part.get("invented", []))
+
+
+def _by_pairs(pairs: int, matched: int, noun: str) -> str:
+    """A note when more caption items than ground-truth items take part in matches (a table row per pair)."""
+    return f" (by {pairs} caption {noun})" if pairs > matched else ""
 
 
 def verdict_html(alignment: Mapping[str, Any]) -> str:
@@ -203,23 +212,27 @@ def verdict_html(alignment: Mapping[str, Any]) -> str:
         matched, missed, invented = _counts(camera)
         sims = ", ".join(f"{pair['similarity']:.2f}" for pair in camera.get("matched", []))
         lines.append(
-            f"Camera: {matched} of {matched + missed} segments matched" + (f" (similarity {sims})" if sims else "")
+            f"Camera: {matched} of {matched + missed} segments matched{_by_pairs(len(camera.get('matched', [])), matched, 'segments')}"
+            + (f" (similarity {sims})" if sims else "")
             + f", {invented} invented"
         )
     subjects = alignment["subjects"]
     found = len(subjects.get("mapping", []))
     total = len(subjects.get("reference", []))
     per_subject = subjects.get("actions", [])
-    matched = sum(len(entry.get("matched", [])) for entry in per_subject)
-    missed = sum(len(entry.get("missed", [])) for entry in per_subject)
-    invented = sum(len(entry.get("invented", [])) for entry in per_subject)
+    counts = [_counts(entry) for entry in per_subject]
+    matched, missed, invented = (sum(count[k] for count in counts) for k in range(3))
+    pairs = sum(len(entry.get("matched", [])) for entry in per_subject)
     lost = sum(len(e["actions"]) for e in subjects.get("reference", []) if e["id"] in subjects.get("unmatched_reference", []))
     lines.append(
-        f"Subjects: {found} of {total} found; their actions: {matched} matched, {missed} missed, {invented} invented"
+        f"Subjects: {found} of {total} found; their actions: {matched} matched{_by_pairs(pairs, matched, 'actions')}, "
+        f"{missed} missed, {invented} invented"
         + (f"; {lost} action(s) of unfound subjects missed" if lost else "")
     )
-    matched, missed, invented = _counts(alignment["chronology"])
-    lines.append(f"Chronology: {matched} of {matched + missed} actions matched, {invented} invented")
+    chronology = alignment["chronology"]
+    matched, missed, invented = _counts(chronology)
+    pairs = len(chronology.get("matched", []))
+    lines.append(f"Chronology: {matched} of {matched + missed} actions matched{_by_pairs(pairs, matched, 'actions')}, {invented} invented")
     return "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
 
 
