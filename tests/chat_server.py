@@ -45,16 +45,25 @@ class ChatServer:
     Args:
         delay: seconds to sleep before each answer.
         fail: ``fail(n)`` is true for the request numbers (1-based, per server) to answer with ``fail_status``.
+        reply: ``reply(prompt, images)`` gives the answer text instead of ``"<digest> images=<n>"``.
     """
 
-    def __init__(self, delay: float = 0.0, fail: Callable[[int], bool] | None = None, fail_status: int = 503):
+    def __init__(
+        self,
+        delay: float = 0.0,
+        fail: Callable[[int], bool] | None = None,
+        fail_status: int = 503,
+        reply: Callable[[str, int], str] | None = None,
+    ):
         self.delay = delay
+        self.reply = reply or (lambda prompt, images: f"{prompt_digest(prompt)} images={images}")
         self.fail = fail or (lambda n: False)
         self.fail_status = fail_status
         self.authorization: set[str | None] = set()
         self.requests = 0
         self.failures = 0
         self.answers: list[str] = []
+        self.payloads: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         server = self
 
@@ -78,6 +87,7 @@ class ChatServer:
                     server.requests += 1
                     number = server.requests
                     server.authorization.add(self.headers.get("Authorization"))
+                    server.payloads.append(payload)
                 if self.path != "/v1/chat/completions":
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
                     return
@@ -88,7 +98,7 @@ class ChatServer:
                     return
                 content = payload["messages"][0]["content"]
                 prompt = next(part["text"] for part in content if part["type"] == "text")
-                text = f"{prompt_digest(prompt)} images={_count_images(content)}"
+                text = server.reply(prompt, _count_images(content))
                 time.sleep(server.delay)
                 with server.lock:
                     server.answers.append(text)

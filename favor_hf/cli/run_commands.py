@@ -61,8 +61,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument("--image-format", choices=("jpeg", "png"), help="openai: frame encoding (default jpeg)")
     run.set_defaults(func=_run)
 
-    score = subparsers.add_parser("score", help="score a results file of favor-hf run")
-    score.add_argument("--results", required=True, type=Path)
+    score = subparsers.add_parser(
+        "score", help="score a results file of favor-hf run, lmms-eval, VLMEvalKit or the official script"
+    )
+    score.add_argument("--results", required=True, type=Path,
+                       help="favor-hf JSONL, VLMEvalKit FavorBench .xlsx/.tsv, lmms-eval samples log, or output_qa JSONL")
+    score.add_argument("--data-dir", type=Path,
+                       help="FAVOR data directory of the run: needed for output_qa files (they carry no options)")
     score.add_argument("--task", choices=TASKS, help="check that the file holds this task")
     _add_scoring_options(score)
     score.set_defaults(func=_score)
@@ -161,16 +166,13 @@ def _run(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from favor_hf.resources import ResourceError
     from favor_hf.results import ResultsError
-    from favor_hf.runner import (
-        format_results_header,
-        score_records,
-        selected_final_records,
-    )
+    from favor_hf.integrations import load_results
+    from favor_hf.runner import format_results_header, score_records
     from favor_hf.stats import format_scores_with_intervals
 
     try:
-        finals = selected_final_records(args.results)
-    except ResultsError as err:
+        finals = load_results(args.results, data_dir=args.data_dir)  # favor-hf, upstream, VLMEvalKit or lmms-eval
+    except (ResultsError, ValueError) as err:
         return _fail(str(err))
     if not finals:
         return _fail(f"{args.results}: no results to score")
@@ -183,6 +185,10 @@ def _score(args: argparse.Namespace) -> int:
         return _fail(f"scoring failed: {err}")
     print(format_results_header(finals))
     print(format_scores_with_intervals(finals, scores, task, judge=args.judge))
+    if task == "mcq":
+        from favor_hf.integrations.judges import format_judge_table, judge_table
+
+        print("\nboth judges and the official counts:\n" + format_judge_table(judge_table(finals)))
     return 0
 
 

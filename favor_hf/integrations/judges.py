@@ -1,0 +1,53 @@
+"""Both MCQ judges and both denominators side by side, for comparing runs of different toolkits.
+
+Toolkits differ in how they judge and what they divide by: VLMEvalKit and the official
+script use the official substring rule over the questions answered, ``analyze_qa.py``
+divides by the official counts, lmms-eval tasks usually parse a letter. :func:`judge_table`
+scores favor-hf results lines all these ways with :func:`favor_hf.mcq.mcq_accuracy`.
+
+Example:
+    >>> table = judge_table(load_results("model.xlsx"))  # doctest: +SKIP
+    >>> print(format_judge_table(table))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from favor_hf.mcq import mcq_accuracy
+from favor_hf.schema import TASK_CODES
+
+
+def judge_table(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``{"official", "strict", "official_full_counts"}`` accuracies of the answered MCQ lines, plus counts.
+
+    Each of the three is :func:`favor_hf.mcq.mcq_accuracy` output; ``answered`` and
+    ``failed`` count the lines with and without an answer (failed lines are not scored).
+    """
+    answered = [r for r in records if r.get("error") is None]
+    outputs = [r["output"] for r in answered]
+    references = [r["reference"] for r in answered]
+    table: dict[str, Any] = {"answered": len(answered), "failed": len(records) - len(answered)}
+    if answered:
+        table["official"] = mcq_accuracy(outputs, references, judge="official")
+        table["strict"] = mcq_accuracy(outputs, references, judge="strict")
+        table["official_full_counts"] = mcq_accuracy(outputs, references, judge="official", full_counts=True)
+    return table
+
+
+def format_judge_table(table: dict[str, Any]) -> str:
+    """Aligned text: per task, official % and strict % (over the answered), official % of the official count."""
+    if "official" not in table:
+        return "no answered questions to score"
+    official, strict, full = table["official"], table["strict"], table["official_full_counts"]
+    header = ("task", "official %", "strict %", "questions", "official % of full count")
+    rows = [
+        (key, f"{official[key]:.2f}", f"{strict[key]:.2f}", str(official["counts"][key]),
+         f"{full[key]:.2f} (/{full['counts'][key]})")
+        for key in ("ALL", *TASK_CODES) if key in official
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines.append(f"hedged outputs (naming several options): {official['hedged']}; answered {table['answered']}, "
+                 f"failed {table['failed']}")
+    return "\n".join(lines)
