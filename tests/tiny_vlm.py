@@ -1,4 +1,4 @@
-"""A tiny random-weight Qwen2.5-VL (model, tokenizer, processor) built on disk, for tests that need a real video VLM.
+"""Tiny random-weight video VLMs (Qwen2.5-VL, LLaVA-OneVision) built on disk, for tests that need a real one.
 
 ``build_tiny_qwen2_5_vl(path)`` writes a directory that ``AutoProcessor.from_pretrained`` and
 ``AutoModelForImageTextToText.from_pretrained`` load: a 2-layer, hidden-64 text model with a 1-block
@@ -7,7 +7,8 @@ carrying the Qwen2.5-VL special tokens, our own Jinja rendering of the Qwen2.5-V
 real ``Qwen2_5_VLProcessor`` (image processor + video processor + tokenizer). Weights are seeded, so
 every build is identical; the saved generation config is greedy and suppresses tokens that are not
 printable ASCII, so generated answers are readable text.
-The ``tiny_qwen2_5_vl`` fixture builds it once per test session (``from tiny_vlm import tiny_qwen2_5_vl``
+``build_tiny_llava_onevision(path)`` does the same for LLaVA-OneVision (SigLIP 28 px + Qwen2).
+The ``tiny_qwen2_5_vl`` and ``tiny_llava_onevision`` fixtures build them once per test session (``from tiny_vlm import tiny_qwen2_5_vl``
 in a test module makes it available there).
 """
 
@@ -54,7 +55,8 @@ CORPUS = [
 ]
 
 
-def _tokenizer():
+def _tokenizer(specials: list[str] = SPECIAL_TOKENS, extra: dict[str, str] | None = None, chat_template: str = CHAT_TEMPLATE):
+    """A byte-level BPE (512 tokens, trained on :data:`CORPUS`) with ``specials``; eos ``<|im_end|>``."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -62,14 +64,16 @@ def _tokenizer():
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=512, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        vocab_size=512, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     backend.train_from_iterator(CORPUS, trainer=trainer)
+    if extra is None:
+        extra = {"image_token": "<|image_pad|>", "video_token": "<|video_pad|>",
+                 "vision_bos_token": "<|vision_start|>", "vision_eos_token": "<|vision_end|>"}
     return PreTrainedTokenizerFast(
-        tokenizer_object=backend, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=CHAT_TEMPLATE,
-        extra_special_tokens={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>",
-                              "vision_bos_token": "<|vision_start|>", "vision_eos_token": "<|vision_end|>"},
+        tokenizer_object=backend, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=chat_template,
+        extra_special_tokens=extra,
     )
 
 
@@ -120,7 +124,72 @@ def build_tiny_qwen2_5_vl(path: str | Path, seed: int = 0) -> str:
     return str(path)
 
 
+# LLaVA-OneVision renders its media as <image>/<video> tokens inside the same im_start/im_end turns.
+ONEVISION_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
+    "{%- if message['content'] is string -%}{{ message['content'] }}"
+    "{%- else -%}{%- for part in message['content'] -%}"
+    "{%- if part['type'] == 'image' -%}{{ '<image>\\n' }}"
+    "{%- elif part['type'] == 'video' -%}{{ '<video>\\n' }}"
+    "{%- elif 'text' in part -%}{{ part['text'] }}"
+    "{%- endif -%}{%- endfor -%}{%- endif -%}"
+    "{{ '<|im_end|>\\n' }}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\\n' }}{%- endif -%}"
+)
+
+
+def build_tiny_llava_onevision(path: str | Path, seed: int = 0) -> str:
+    """Write a seeded tiny random-weight LLaVA-OneVision (SigLIP 28 px + Qwen2) with its video processor."""
+    import torch
+    from transformers import (
+        GenerationConfig,
+        LlavaOnevisionConfig,
+        LlavaOnevisionForConditionalGeneration,
+        LlavaOnevisionProcessor,
+    )
+    from transformers.models.llava_onevision.image_processing_llava_onevision import LlavaOnevisionImageProcessor
+    from transformers.models.llava_onevision.video_processing_llava_onevision import LlavaOnevisionVideoProcessor
+
+    path = Path(path)
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>", "<video>"]
+    tokenizer = _tokenizer(specials, {"image_token": "<image>", "video_token": "<video>"}, ONEVISION_TEMPLATE)
+    ids = {token: tokenizer.convert_tokens_to_ids(token) for token in specials}
+    config = LlavaOnevisionConfig(
+        vision_config={"model_type": "siglip_vision_model", "hidden_size": 16, "intermediate_size": 32,
+                       "num_hidden_layers": 1, "num_attention_heads": 2, "image_size": 28, "patch_size": 14,
+                       "vision_use_head": False},
+        text_config={"model_type": "qwen2", "vocab_size": len(tokenizer), "hidden_size": 32, "intermediate_size": 64,
+                     "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1,
+                     "max_position_embeddings": 2048, "bos_token_id": ids["<|endoftext|>"],
+                     "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"]},
+        image_token_index=ids["<image>"], video_token_index=ids["<video>"], image_grid_pinpoints=[[28, 28]],
+        vision_feature_select_strategy="full", vision_feature_layer=-1,
+    )
+    torch.manual_seed(seed)
+    model = LlavaOnevisionForConditionalGeneration(config).eval()
+    model.generation_config = GenerationConfig(
+        do_sample=False, eos_token_id=ids["<|im_end|>"], pad_token_id=ids["<|endoftext|>"],
+        suppress_tokens=_unprintable(tokenizer, keep=ids["<|im_end|>"]),
+    )
+    model.save_pretrained(path)
+    processor = LlavaOnevisionProcessor(
+        image_processor=LlavaOnevisionImageProcessor(size={"height": 28, "width": 28}, image_grid_pinpoints=[[28, 28]]),
+        video_processor=LlavaOnevisionVideoProcessor(size={"height": 28, "width": 28}),
+        tokenizer=tokenizer, num_image_tokens=4, vision_feature_select_strategy="full", chat_template=ONEVISION_TEMPLATE,
+    )
+    processor.save_pretrained(path)
+    return str(path)
+
+
 @pytest.fixture(scope="session")
 def tiny_qwen2_5_vl(tmp_path_factory) -> str:
     """Directory of a tiny random Qwen2.5-VL, built once per test session."""
     return build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("tiny-qwen2_5_vl"))
+
+
+@pytest.fixture(scope="session")
+def tiny_llava_onevision(tmp_path_factory) -> str:
+    """Directory of a tiny random LLaVA-OneVision, built once per test session."""
+    return build_tiny_llava_onevision(tmp_path_factory.mktemp("tiny-llava-onevision"))
