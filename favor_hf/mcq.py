@@ -11,6 +11,11 @@ Two judges:
   (``C``, ``(C)``, ``C.``, ``Option C``, ``Answer: C``; ``A`` is the first option) or by an
   option's text; several options, or none, is wrong.
 
+Both judge the answer after the reasoning of reasoning models (:func:`strip_thinking`):
+``<think>...</think>`` blocks, or everything up to ``</think>`` when the chat template
+opened the block in the prompt, are removed first. Results files keep the raw output;
+:func:`mcq_accuracy` counts the outputs that had reasoning (``thinking``).
+
 Example:
     >>> options = ["Walks to the left", "Walks to the left and then stops", "Sits down"]
     >>> judge_official("He walks to the left.", "Walks to the left", options)
@@ -45,6 +50,30 @@ _LETTER_PATTERNS = (
     re.compile(r"^\s*([A-Z])[.:)](?:\s|$)"),  # leading C. ... / C) ... / C: ...
     re.compile(r"(?i:\b(?:option|answer|choice)(?:\s+is)?)\s*[:：]?\s*\(?([A-Z])\)?(?![A-Za-z])"),
 )
+
+
+_THINK_BLOCK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
+
+
+def strip_thinking(output: str | None) -> tuple[str | None, bool]:
+    """``(answer, had_reasoning)``: ``output`` without ``<think>...</think>`` reasoning.
+
+    A ``</think>`` without its opening tag (the template put ``<think>`` in the prompt) drops
+    everything before it; an unclosed ``<think>`` (generation cut off while reasoning) drops
+    the rest, leaving no answer.
+
+    >>> strip_thinking("<think>B or C? C.</think> (C) Sits down")
+    (' (C) Sits down', True)
+    >>> strip_thinking("B looks wrong.</think>(C)")
+    ('(C)', True)
+    """
+    if output is None or "think>" not in output:
+        return output, False
+    head, closed, tail = output.rpartition("</think>")
+    if closed and "<think>" not in head:
+        return tail, True
+    stripped = _THINK_BLOCK.sub("", output)
+    return stripped, stripped != output
 
 
 def judge_official(output: str | None, correct_answer: str, options: Sequence[str]) -> bool:
@@ -169,6 +198,8 @@ def mcq_accuracy(
         references: dicts with ``correct_answer``, ``options`` and ``task_type``.
         judge: ``"official"`` (upstream rule) or ``"strict"`` (exactly one option chosen).
         full_counts: divide by the official benchmark counts instead of the questions given.
+
+    Outputs are judged after :func:`strip_thinking`; ``thinking`` counts those that had reasoning.
     """
     if judge not in JUDGES:
         raise ValueError(f"judge {judge!r}: expected one of {', '.join(JUDGES)}")
@@ -176,15 +207,19 @@ def mcq_accuracy(
         raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
     checked = [_check_reference(i, ref) for i, ref in enumerate(references)]
     correct: list[bool] = []
-    hedged = 0
-    for output, (answer, options, _) in zip(predictions, checked):
+    hedged = thinking = 0
+    for raw, (answer, options, _) in zip(predictions, checked):
+        output, had_reasoning = strip_thinking(raw)
+        thinking += had_reasoning
         mentioned = mentioned_options(output, options)
         hedged += len(mentioned) > 1
         if judge == "official":
             correct.append(judge_official(output, answer, options))
         else:
             correct.append(len(mentioned) == 1 and options[mentioned[0]] == answer)
-    return summarize(correct, [task for _, _, task in checked], hedged=hedged, full_counts=full_counts)
+    result = summarize(correct, [task for _, _, task in checked], hedged=hedged, full_counts=full_counts)
+    result["thinking"] = thinking
+    return result
 
 
 def read_upstream_results(path: str | os.PathLike[str]) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -1,7 +1,8 @@
 """The results file of a run: JSON Lines, appended and fsynced one item at a time.
 
 Every line is one attempt at one item (``id``) and carries what identifies the run
-(:data:`RUN_KEYS`: task, model, frame sampling and the item universe) next to the
+(:data:`RUN_KEYS`: task, model, frame sampling, the item universe and how frames reached the
+model, ``video_input``) next to the
 item's ``output`` or ``error``, its ``reference`` (what the metric compares it with) and
 ``timing``: ``frames_s`` to get its frames (a video is decoded once, so its later
 questions show about 0), ``model_s`` of the adapter call that answered it and ``batch``,
@@ -34,7 +35,7 @@ try:
 except ImportError:  # Windows: no advisory locks, one writer is the user's job
     fcntl = None  # type: ignore[assignment]
 
-RUN_KEYS: tuple[str, ...] = ("task", "model", "sampling", "universe")
+RUN_KEYS: tuple[str, ...] = ("task", "model", "sampling", "universe", "video_input")
 """Fields that must agree between all lines of one results file."""
 TASKS: tuple[str, ...] = ("mcq", "caption")
 """Values of a run's ``task``."""

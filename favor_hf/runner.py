@@ -6,8 +6,10 @@ file (:mod:`favor_hf.results`) as soon as it is answered, fsynced. Rerunning the
 command skips finished items and retries failed ones, so a run killed at any moment
 (SIGKILL included) resumes with no item lost or answered twice.
 
-- Frames are sampled once per video with a :class:`Sampling` preset (``fps=1`` as in the
-  official runs, or 8/16/32/64 uniform frames); questions of one video share them.
+- Frames are sampled once per video with a :class:`~favor_hf.video.Sampling` preset (``fps=1``,
+  8/16/32/64 uniform frames, or ``official``: the official Qwen2.5-VL inputs); questions of one
+  video share them. Each line records the adapter's ``video_input`` mode and the frame manifest
+  (indices, timestamps, size, decoder, hash of the frames).
 - ``concurrency`` worker threads call the adapter at once (for HTTP servers); results are
   written in completion order by the calling thread only.
 - ``shard="I/N"`` keeps a stable 1/N slice (:mod:`favor_hf.shard`).
@@ -30,7 +32,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from favor_hf.data.records import iter_mcq_items
@@ -47,39 +48,11 @@ from favor_hf.results import (
 )
 from favor_hf.schema import ANNOTATION_FIELDS, CAPTION_SCORE_KEYS, TASK_CODES
 from favor_hf.shard import select_shard
-from favor_hf.video import sample_frames
+from favor_hf.video import Clip, Sampling
 
 
 class RunAborted(RuntimeError):
     """The run stopped early (too many consecutive failures); rerunning resumes it."""
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """How frames are taken from a video: ``fps`` frames per second, or ``frames`` uniformly spaced.
-
-    ``max_side`` bounds the longer side of each frame in pixels (``None``: native size).
-    """
-
-    fps: float | None = None
-    frames: int | None = None
-    max_side: int | None = 448
-
-    def __post_init__(self) -> None:
-        if (self.fps is None) == (self.frames is None):
-            raise ValueError("give exactly one of fps (e.g. 1) or frames (e.g. 8)")
-        if self.fps is not None and self.fps <= 0 or self.frames is not None and self.frames <= 0:
-            raise ValueError(f"sampling must be positive, got fps={self.fps} frames={self.frames}")
-
-    @property
-    def label(self) -> str:
-        """``"fps=1,max_side=448"`` or ``"frames=8,max_side=448"``: recorded in every result line."""
-        rate = f"fps={self.fps:g}" if self.fps is not None else f"frames={self.frames}"
-        return rate + (f",max_side={self.max_side}" if self.max_side else "")
-
-    def sample(self, path: str) -> np.ndarray:
-        """Decode ``path`` and return its frames under this preset."""
-        return sample_frames(path, num_frames=self.frames, fps=self.fps, max_side=self.max_side)
 
 
 DEFAULT_SAMPLING = Sampling(fps=1.0)
@@ -133,9 +106,9 @@ class _FrameCache:
         self._sampling = sampling
         self._uses = uses
         self._lock = threading.Lock()
-        self._entries: dict[str, Future[np.ndarray]] = {}
+        self._entries: dict[str, Future[Clip]] = {}
 
-    def get(self, path: str) -> np.ndarray:
+    def get(self, path: str) -> Clip:
         with self._lock:
             entry = self._entries.get(path)
             owner = entry is None
@@ -143,7 +116,7 @@ class _FrameCache:
                 entry = self._entries[path] = Future()
         if owner:
             try:
-                entry.set_result(self._sampling.sample(path))
+                entry.set_result(self._sampling.clip(path))
             except Exception as err:  # recorded per item by the caller
                 entry.set_exception(err)
         return entry.result()
@@ -167,15 +140,16 @@ def _answer_batch(
     ready: list[tuple[dict[str, Any], ModelInput, dict[str, Any]]] = []
     for item in batch:
         start = time.perf_counter()
-        outcome: dict[str, Any] = {"output": None, "error": None, "frames": None}
-        frames = None
+        outcome: dict[str, Any] = {"output": None, "error": None, "frames": None, "frame_manifest": None}
+        clip = None
         if cache is not None:
             if not item["video_path"]:
                 outcome["error"] = f"VideoError: video file of {item['video']!r} not found under the data directory"
             else:
                 try:
-                    frames = cache.get(item["video_path"])
-                    outcome["frames"] = len(frames)
+                    clip = cache.get(item["video_path"])
+                    outcome["frames"] = len(clip.frames)
+                    outcome["frame_manifest"] = clip.manifest()
                 except Exception as err:
                     outcome["error"] = _error_text(err)
         outcome["timing"] = {"frames_s": round(time.perf_counter() - start, 4)}
@@ -183,7 +157,8 @@ def _answer_batch(
             outcomes.append((item, outcome))
             continue
         request = ModelInput(
-            prompt=item["prompt"], video_path=item["video_path"], frames=frames, item_id=item["id"], meta=item["meta"]
+            prompt=item["prompt"], video_path=item["video_path"], frames=None if clip is None else clip.frames,
+            item_id=item["id"], meta=item["meta"], clip=clip,
         )
         ready.append((item, request, outcome))
     if ready:
@@ -280,7 +255,8 @@ def run_benchmark(
         RunAborted: too many consecutive failures (e.g. a wrong API key); rerun after fixing it.
     """
     items = build_items(records, task)
-    identity = {"task": task, "model": adapter.name, "sampling": sampling.label, "universe": universe_of(items)}
+    identity = {"task": task, "model": adapter.name, "sampling": sampling.label, "universe": universe_of(items),
+                "video_input": adapter.video_input}
     selected = select_shard(items, shard)
     if limit is not None:
         selected = selected[:limit]
@@ -344,6 +320,8 @@ def _line(item: dict[str, Any], outcome: dict[str, Any], identity: dict[str, Any
         "output": outcome["output"],
         "error": outcome["error"],
         "frames": outcome["frames"],
+        "video_input": identity["video_input"],
+        "frame_manifest": outcome["frame_manifest"],
         "timing": outcome["timing"],
         "reference": item["reference"],
         "universe": identity["universe"],
@@ -404,6 +382,8 @@ def format_scores(scores: dict[str, Any], task: str) -> str:
         rows = [(key, f"{scores[key]:.2f}", str(counts.get(key, ""))) for key in ("ALL", *TASK_CODES) if key in scores]
         header = ("task", "accuracy %", "questions")
         footer = f"judge: {scores.get('judge')}; hedged outputs (naming several options): {scores.get('hedged', 0)}"
+        if scores.get("thinking"):
+            footer += f"; outputs with <think> reasoning (judged after it): {scores['thinking']}"
     else:
         rows = [(key, f"{scores[key]:.4f}", "") for key in CAPTION_SCORE_KEYS if key in scores]
         header = ("score", "mean", "")

@@ -108,7 +108,7 @@ def test_judges_on_bare_options_differ_only_by_the_upstream_case_quirk(full_set)
 def test_absent_tasks_hedged_and_bad_input():
     ref = {"correct_answer": "Sits down", "options": OPTIONS, "task_type": "CM"}
     result = mcq_accuracy(["Sits down or waves", "(C)"], [ref, ref], judge="strict")
-    assert set(result) == {"ALL", "CM", "counts", "correct", "hedged"}
+    assert set(result) == {"ALL", "CM", "counts", "correct", "hedged", "thinking"}
     assert result["ALL"] == 50.0 and result["hedged"] == 1 and result["correct"] == {"ALL": 1, "CM": 1}
     with pytest.raises(ValueError, match=r"references\[0\]: task_type 'XYZ'"):
         mcq_accuracy(["x"], [{**ref, "task_type": "XYZ"}])

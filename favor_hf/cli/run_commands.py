@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from favor_hf.distributed import rank_aware
 from favor_hf.results import FRAME_PRESETS, TASKS
 from favor_hf.schema import MCQ_JUDGES
 
 if TYPE_CHECKING:
-    from favor_hf.runner import Sampling
+    from favor_hf.video import Sampling
 
 
 def _positive_int(text: str) -> int:
@@ -40,7 +41,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sampling = run.add_mutually_exclusive_group()
     sampling.add_argument("--fps", type=float, help="sample this many frames per second (default: 1, as upstream)")
     sampling.add_argument("--frames", type=int, choices=FRAME_PRESETS, help="sample this many uniformly spaced frames")
+    sampling.add_argument("--sampling", choices=("official",),
+                          help="official: the official Qwen2.5-VL inputs (qwen-vl-utils 0.0.8 rules: fps 1, even count "
+                          ">= 4, max_pixels 360*420, decord); ignores --max-side")
     run.add_argument("--max-side", type=int, default=448, help="downscale frames to at most this many pixels (0: keep)")
+    run.add_argument("--min-pixels", type=_positive_int,
+                     help="qwen-vl-utils pixel budget: frame sides become multiples of 28 within it (replaces --max-side)")
+    run.add_argument("--max-pixels", type=_positive_int, help="pixel budget: at most this many pixels per frame")
+    run.add_argument("--total-pixels", type=_positive_int,
+                     help="pixel budget: pixels shared by all frames of a clip (when --max-pixels is not given)")
+    run.add_argument("--video-input", choices=("auto", "video", "images"),
+                     help="how frames reach the model: one video with its timing (video), separate images (images), or "
+                     "auto (default; transformers: video when the processor takes video; openai: images)")
     run.add_argument("--concurrency", type=_positive_int, default=1, help="model calls in flight at once (for HTTP servers)")
     run.add_argument("--max-consecutive-failures", type=_positive_int, default=20,
                      help="stop after this many failed items in a row (default 20)")
@@ -59,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument("--timeout", type=float, help="openai: seconds per request (default 120)")
     model.add_argument("--max-retries", type=int, help="openai: retries on 429/5xx/connection errors (default 5)")
     model.add_argument("--image-format", choices=("jpeg", "png"), help="openai: frame encoding (default jpeg)")
-    run.set_defaults(func=_run)
+    run.set_defaults(func=rank_aware(_run, _score))  # torchrun / accelerate launch: one shard per rank
 
     score = subparsers.add_parser(
         "score", help="score a results file of favor-hf run, lmms-eval, VLMEvalKit or the official script"
@@ -97,12 +109,15 @@ def _fail(message: str) -> int:
 
 
 def _sampling(args: argparse.Namespace) -> Sampling:
-    from favor_hf.runner import Sampling
+    from favor_hf.video import Sampling
 
     max_side = args.max_side or None
+    budget = {"min_pixels": args.min_pixels, "max_pixels": args.max_pixels, "total_pixels": args.total_pixels}
+    if args.sampling == "official":
+        return Sampling(official=True, max_side=None, **budget)
     if args.frames is not None:
-        return Sampling(frames=args.frames, max_side=max_side)
-    return Sampling(fps=args.fps if args.fps is not None else 1.0, max_side=max_side)
+        return Sampling(frames=args.frames, max_side=max_side, **budget)
+    return Sampling(fps=args.fps if args.fps is not None else 1.0, max_side=max_side, **budget)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -131,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
             "max_new_tokens": args.max_new_tokens, "device": args.device, "dtype": args.dtype,
             "batch_size": args.batch_size, "attn_implementation": args.attn_implementation,
             "base_url": args.base_url, "api_key": args.api_key, "timeout": args.timeout,
-            "max_retries": args.max_retries, "image_format": args.image_format,
+            "max_retries": args.max_retries, "image_format": args.image_format, "video_input": args.video_input,
         }
         adapter = load_adapter(args.model, **options)
     except (ValueError, DataError) as err:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from favor_hf.video import Clip
 
 
 @dataclass
@@ -19,6 +22,7 @@ class ModelInput:
         frames: sampled RGB frames ``(n, h, w, 3)`` uint8, when the caller sampled them.
         item_id: the item this request answers (question key or video name), for logs.
         meta: free-form extras an adapter may use (e.g. ``options`` and ``task_type`` of an MCQ).
+        clip: the sampled clip behind ``frames`` (indices, timestamps, processor metadata), when sampled.
     """
 
     prompt: str
@@ -26,6 +30,7 @@ class ModelInput:
     frames: np.ndarray | None = None
     item_id: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    clip: Clip | None = None
 
 
 class ModelAdapter(ABC):
@@ -33,12 +38,14 @@ class ModelAdapter(ABC):
 
     Subclasses set ``name`` (``"ADAPTER:ID"`` as given on the command line) and implement
     :meth:`generate`, which answers a batch; ``max_batch_size`` says how many inputs one
-    call may take (1 where the backend cannot batch).
+    call may take (1 where the backend cannot batch); ``video_input`` how frames reach the
+    model (``"images"``, ``"video"``, or ``"none"``), recorded in every result line.
     """
 
     name: str = "model"
     max_batch_size: int = 1
     needs_frames: bool = True
+    video_input: str = "images"
 
     @abstractmethod
     def generate(self, inputs: list[ModelInput]) -> list[str]:

@@ -1,10 +1,19 @@
 """The ``transformers`` adapter: a Hugging Face image-text model by Hub id or local path.
 
-The model loads with ``AutoModelForImageTextToText`` and ``AutoProcessor``; each input's
-sampled frames become images of one user turn, rendered by the processor's chat template
-(Qwen2.5-VL, LLaVA / LLaVA-OneVision, SmolVLM and Idefics3 style), and a batch is answered
-by one left-padded ``generate`` call with greedy decoding. Frames are fed as images, not
-through the processors' video pipeline, so no torchvision or video decoder is needed.
+The model loads with ``AutoModelForImageTextToText`` and ``AutoProcessor``; a batch is
+answered by one left-padded ``generate`` call with greedy decoding. How the sampled clip
+reaches the model is ``video_input``:
+
+- ``video``: one video part in the chat template and the processor's ``videos=`` with the
+  clip's timing as ``video_metadata`` (frame indices and source fps), so Qwen2-VL/2.5-VL/3-VL,
+  LLaVA-OneVision, LLaVA-NeXT-Video, SmolVLM2, InternVL and other video processors merge frame
+  pairs and place video tokens in time as they were trained to;
+- ``images``: each frame as an image part of one user turn (image-only models);
+- ``auto`` (default): ``video`` when the processor has a video processor, else ``images``.
+
+With the ``official`` sampling preset the call is the official FAVOR-Bench one: qwen-vl-utils'
+float frames and the frame rate the official runs' processor assumed (see
+:mod:`favor_hf.video.presets`).
 
 Example:
     >>> adapter = TransformersAdapter("Qwen/Qwen2.5-VL-7B-Instruct", dtype="bfloat16")  # doctest: +SKIP
@@ -19,6 +28,7 @@ from favor_hf.models.base import ModelAdapter, ModelInput
 from favor_hf.network import hub_offline_reason
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
+VIDEO_INPUTS = ("auto", "video", "images")
 
 
 def _default_device() -> str:
@@ -38,6 +48,7 @@ class TransformersAdapter(ModelAdapter):
         max_new_tokens: tokens to generate per answer.
         batch_size: inputs per ``generate`` call.
         attn_implementation: passed to ``from_pretrained`` (e.g. ``"flash_attention_2"``, ``"sdpa"``).
+        video_input: ``"auto"``, ``"video"`` or ``"images"`` (see the module docstring).
     """
 
     needs_frames = True
@@ -50,6 +61,7 @@ class TransformersAdapter(ModelAdapter):
         max_new_tokens: int = 256,
         batch_size: int = 1,
         attn_implementation: str | None = None,
+        video_input: str = "auto",
     ):
         import torch
         import transformers
@@ -62,6 +74,8 @@ class TransformersAdapter(ModelAdapter):
             raise ValueError(f"dtype {dtype!r}: expected one of {', '.join(DTYPES)}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if video_input not in VIDEO_INPUTS:
+            raise ValueError(f"video_input {video_input!r}: expected one of {', '.join(VIDEO_INPUTS)}")
         self.name = f"transformers:{model_id}"
         self.max_batch_size = batch_size
         self.max_new_tokens = max_new_tokens
@@ -91,31 +105,56 @@ class TransformersAdapter(ModelAdapter):
             tokenizer.padding_side = "left"  # decoder-only batching: pad before the prompt
         if not getattr(self.processor, "chat_template", None):
             raise ValueError(f"{model_id!r}: the processor has no chat template; use an instruction-tuned model")
+        takes_video = getattr(self.processor, "video_processor", None) is not None
+        if video_input == "video" and not takes_video:
+            raise ValueError(f"{model_id!r}: its processor ({type(self.processor).__name__}) takes no video; use images")
+        self.video_input = "video" if video_input == "video" or (video_input == "auto" and takes_video) else "images"
 
     def _text(self, request: ModelInput) -> str:
-        count = 0 if request.frames is None else len(request.frames)
-        content: list[dict[str, Any]] = [{"type": "image"} for _ in range(count)]
+        if request.frames is None:
+            content: list[dict[str, Any]] = []
+        elif self.video_input == "video":
+            content = [{"type": "video"}]
+        else:
+            content = [{"type": "image"} for _ in range(len(request.frames))]
         content.append({"type": "text", "text": request.prompt})
         messages = [{"role": "user", "content": content}]
         return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
+    def _visual_kwargs(self, inputs: list[ModelInput]) -> dict[str, Any]:
+        """``images=`` or ``videos=`` (with ``video_metadata``) of the processor call, or nothing."""
+        with_frames = [request for request in inputs if request.frames is not None]
+        if not with_frames:
+            return {}
+        if len(with_frames) != len(inputs):
+            raise ValueError("mix of inputs with and without frames in one batch")
+        if self.video_input == "images":
+            from PIL import Image
+
+            return {"images": [[Image.fromarray(frame) for frame in request.frames] for request in inputs]}
+        videos = [request.clip.processor_video() if request.clip else request.frames for request in inputs]
+        kwargs: dict[str, Any] = {"videos": videos, "do_sample_frames": False}
+        if all(request.clip is not None for request in inputs):
+            kwargs["video_metadata"] = [request.clip.processor_metadata() for request in inputs]
+        return kwargs
+
+    def processor_inputs(self, inputs: list[ModelInput]) -> Any:
+        """The processor's output for a batch (``input_ids``, ``pixel_values_videos``, ...), on the model's device."""
+        texts = [self._text(request) for request in inputs]
+        return self.processor(text=texts, padding=True, return_tensors="pt", **self._visual_kwargs(inputs)).to(
+            self.model.device
+        )
+
     def generate(self, inputs: list[ModelInput]) -> list[str]:
         """Answer a batch with one greedy ``generate`` call."""
         import torch
-        from PIL import Image
 
-        texts = [self._text(request) for request in inputs]
-        images = [[Image.fromarray(frame) for frame in request.frames] for request in inputs if request.frames is not None]
-        kwargs: dict[str, Any] = {"text": texts, "padding": True, "return_tensors": "pt"}
-        if images:
-            if len(images) != len(inputs):
-                raise ValueError("mix of inputs with and without frames in one batch")
-            kwargs["images"] = images
-        batch = self.processor(**kwargs).to(self.model.device)
+        batch = self.processor_inputs(inputs)
         with torch.inference_mode():
             generated = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False)
         new_tokens = generated[:, batch["input_ids"].shape[1] :]
-        return [text.strip() for text in self.processor.batch_decode(new_tokens, skip_special_tokens=True)]
+        texts = self.processor.batch_decode(new_tokens, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        return [text.strip() for text in texts]
 
     def close(self) -> None:
         """Drop the model and free GPU memory."""

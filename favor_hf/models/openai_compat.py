@@ -1,7 +1,11 @@
 """The ``openai`` adapter: any OpenAI-compatible chat-completions server (GPT-4o, vLLM, SGLang, LMDeploy, Ollama).
 
-Sampled frames go in one user message as base64 ``image_url`` parts (JPEG or PNG data
-URLs) followed by the prompt. Requests are spread round-robin over one or more replica
+Sampled frames go in one user message followed by the prompt: with ``video_input="images"``
+(default) as base64 ``image_url`` parts (JPEG or PNG data URLs); with ``"video"`` as one
+``video_url`` part in the form vLLM documents for pre-extracted frames
+(``data:video/jpeg;base64,<frame 1>,<frame 2>,...``), so vLLM-served Qwen-VL models give the
+frames video positions. Without a base URL the OpenAI API is used only when an API key is
+set; with neither the adapter fails at once, naming what to set. Requests are spread round-robin over one or more replica
 base URLs; 429, 5xx, timeouts and connection errors are retried with exponential backoff
 (honouring ``Retry-After``), each retry on the next replica. The adapter is thread-safe:
 the runner calls it from ``--concurrency`` threads at once.
@@ -36,8 +40,11 @@ class OpenAIError(RuntimeError):
     """A request failed for good (non-retryable status, or still failing after every retry)."""
 
 
-def encode_frame(frame: np.ndarray, image_format: str = "jpeg", quality: int = 85) -> str:
-    """An RGB ``(h, w, 3)`` uint8 frame as a ``data:image/...;base64,`` URL."""
+VIDEO_INPUTS = ("auto", "images", "video")
+"""``auto`` is ``images``: what a server's model accepts is not known from here."""
+
+
+def _frame_base64(frame: np.ndarray, image_format: str = "jpeg", quality: int = 85) -> str:
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -47,12 +54,28 @@ def encode_frame(frame: np.ndarray, image_format: str = "jpeg", quality: int = 8
         Image.fromarray(frame).save(buffer, format="PNG")
     else:
         raise ValueError(f"image_format {image_format!r}: expected 'jpeg' or 'png'")
-    return f"data:image/{image_format};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _base_urls(base_url: str | Sequence[str] | None) -> list[str]:
+def encode_frame(frame: np.ndarray, image_format: str = "jpeg", quality: int = 85) -> str:
+    """An RGB ``(h, w, 3)`` uint8 frame as a ``data:image/...;base64,`` URL."""
+    return f"data:image/{image_format};base64," + _frame_base64(frame, image_format, quality)
+
+
+def encode_video(frames: np.ndarray, quality: int = 85) -> str:
+    """RGB frames as one ``data:video/jpeg;base64,`` URL of comma-separated JPEG frames (vLLM's form)."""
+    return "data:video/jpeg;base64," + ",".join(_frame_base64(frame, "jpeg", quality) for frame in frames)
+
+
+def _base_urls(base_url: str | Sequence[str] | None, api_key: str | None) -> list[str]:
     if base_url is None:
-        base_url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        base_url = os.environ.get("OPENAI_BASE_URL")
+        if not base_url and not api_key:
+            raise ValueError(
+                "no server and no API key: pass --base-url (or set $OPENAI_BASE_URL) for a local or self-hosted "
+                "server, or --api-key (or set $OPENAI_API_KEY) to use the OpenAI API"
+            )
+        base_url = base_url or DEFAULT_BASE_URL
     urls = [base_url] if isinstance(base_url, str) else list(base_url)
     urls = [part.strip().rstrip("/") for url in urls for part in url.split(",") if part.strip()]
     if not urls:
@@ -81,7 +104,7 @@ class OpenAIAdapter(ModelAdapter):
     Args:
         model: the model name the server expects (``gpt-4o``, ``Qwen/Qwen2.5-VL-7B-Instruct``).
         base_url: a URL ending in ``/v1``, a list of replica URLs (or one comma-separated
-            string); default ``$OPENAI_BASE_URL``, else the OpenAI API.
+            string); default ``$OPENAI_BASE_URL``, else the OpenAI API when an API key is set.
         api_key: sent as a Bearer token; default ``$OPENAI_API_KEY``; local servers need none.
         max_new_tokens: ``max_tokens`` of each request.
         temperature: 0 for reproducible answers.
@@ -90,6 +113,8 @@ class OpenAIAdapter(ModelAdapter):
         backoff: seconds before the first retry, doubled each time (with jitter, at most 60 s).
         image_format: ``"jpeg"`` (smaller) or ``"png"`` (lossless).
         image_detail: OpenAI's ``detail`` of each image (``"low"``, ``"high"``, ``"auto"``), if set.
+        video_input: ``"images"`` (one part per frame; also ``"auto"``) or ``"video"`` (one vLLM
+            video part, JPEG frames).
     """
 
     max_batch_size = 1
@@ -107,21 +132,25 @@ class OpenAIAdapter(ModelAdapter):
         backoff: float = 1.0,
         image_format: str = "jpeg",
         image_detail: str | None = None,
+        video_input: str = "images",
     ):
         if not model:
             raise ValueError("openai adapter needs a model name, e.g. openai:gpt-4o")
         if image_format not in ("jpeg", "png"):
             raise ValueError(f"image_format {image_format!r}: expected 'jpeg' or 'png'")
+        if video_input not in VIDEO_INPUTS:
+            raise ValueError(f"video_input {video_input!r}: expected one of {', '.join(VIDEO_INPUTS)}")
         self.name = f"openai:{model}"
         self.model = model
-        self.base_urls = _base_urls(base_url)
+        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        self.base_urls = _base_urls(base_url, key)
+        self.video_input = "video" if video_input == "video" else "images"
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
         self.max_retries = max_retries
         self.backoff = backoff
         self.image_format = image_format
         self.image_detail = image_detail
-        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._client = httpx.Client(
             timeout=timeout, headers=headers, limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
@@ -136,9 +165,11 @@ class OpenAIAdapter(ModelAdapter):
         return url
 
     def messages(self, request: ModelInput) -> list[dict[str, Any]]:
-        """The chat messages for one input: every frame as an image part, then the prompt."""
+        """The chat messages for one input: the frames (image parts or one video part), then the prompt."""
         content: list[dict[str, Any]] = []
-        for frame in request.frames if request.frames is not None else []:
+        if self.video_input == "video" and request.frames is not None:
+            content.append({"type": "video_url", "video_url": {"url": encode_video(request.frames)}})
+        for frame in request.frames if request.frames is not None and self.video_input == "images" else []:
             image: dict[str, Any] = {"url": encode_frame(frame, self.image_format)}
             if self.image_detail:
                 image["detail"] = self.image_detail

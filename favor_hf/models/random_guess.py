@@ -28,6 +28,7 @@ class RandomGuessAdapter(ModelAdapter):
     name = "random"
     max_batch_size = 64
     needs_frames = False
+    video_input = "none"
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed

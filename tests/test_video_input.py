@@ -1,0 +1,152 @@
+"""Video input parity: ``favor-hf run --sampling official`` feeds a tiny Qwen2.5-VL exactly what the
+official ``inference_qa_qwen.py`` feeds it, and LLaVA-OneVision gets its processor's documented video call."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from tiny_vlm import tiny_llava_onevision, tiny_qwen2_5_vl  # noqa: F401  (session fixtures)
+
+from favor_hf.cli import main
+from favor_hf.data.records import load_video_records
+from favor_hf.models import ModelInput, load_adapter
+from favor_hf.results import read_results
+from favor_hf.runner import build_items
+from favor_hf.video import Sampling, official_nframes
+
+MAX_NEW_TOKENS = 24  # the official script uses 256; fewer keeps the test fast and compares the same way
+PARITY_KEYS = ("input_ids", "attention_mask", "pixel_values_videos", "video_grid_thw", "second_per_grid_ts")
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    """Two 4 s, 12 fps synthetic FAVOR clips (192x144) with their questions."""
+    from favor_hf.synth import make_synthetic_benchmark
+
+    root = tmp_path_factory.mktemp("synth")
+    make_synthetic_benchmark(root, n=2, seed=3, seconds=4.0, progress=False)
+    return root
+
+
+def _official_inputs(processor, video_path: str, prompt: str):
+    """What ``inference_qa_qwen.py`` builds for one question (its message, process_vision_info, processor call)."""
+    from qwen_vl_utils import process_vision_info
+
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "video", "video": video_path, "max_pixels": 360 * 420, "fps": 1.0},
+                {"type": "text", "text": prompt},
+            ],
+        }
+    ]
+    text = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    image_inputs, video_inputs = process_vision_info(messages)
+    # The script passes no fps; the transformers of its time (4.49-4.5x) then assumed 2 fps. Today's
+    # transformers assumes 24 fps instead, so that default is written out here.
+    return processor(text=[text], images=image_inputs, videos=video_inputs, padding=True, return_tensors="pt",
+                     video_metadata=[{"fps": 2.0, "total_num_frames": len(video_inputs[0])}]), video_inputs[0]
+
+
+def _official_answer(model, processor, inputs) -> str:
+    generated_ids = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS)
+    trimmed = [out_ids[len(in_ids):] for in_ids, out_ids in zip(inputs.input_ids, generated_ids)]
+    return processor.batch_decode(trimmed, skip_special_tokens=True, clean_up_tokenization_spaces=False)[0]
+
+
+def test_official_preset_reproduces_the_official_script(tiny_qwen2_5_vl, synth, tmp_path, capsys):
+    from transformers import AutoProcessor, Qwen2_5_VLForConditionalGeneration
+
+    out = tmp_path / "official.jsonl"
+    code = main([
+        "run", "--model", f"transformers:{tiny_qwen2_5_vl}", "--data-dir", str(synth), "--out", str(out),
+        "--sampling", "official", "--limit", "3", "--max-new-tokens", str(MAX_NEW_TOKENS), "--device", "cpu",
+        "--dtype", "float32", "--no-score",
+    ])
+    assert code == 0, capsys.readouterr().err
+    lines = read_results(out).records
+    items = {item["id"]: item for item in build_items(load_video_records(synth), "mcq")}
+    processor = AutoProcessor.from_pretrained(tiny_qwen2_5_vl)
+    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(tiny_qwen2_5_vl, dtype=torch.float32).eval()
+    adapter = load_adapter(f"transformers:{tiny_qwen2_5_vl}", device="cpu", dtype="float32")
+    assert adapter.video_input == "video"
+    sampling = Sampling(official=True)
+    assert len(lines) == 3
+    for line in lines:
+        item = items[line["id"]]
+        assert line["video_input"] == "video" and line["sampling"].startswith("official(qwen-vl-utils==0.0.8")
+        official, official_video = _official_inputs(processor, item["video_path"], item["prompt"])
+        clip = sampling.clip(item["video_path"])
+        ours = adapter.processor_inputs([ModelInput(prompt=item["prompt"], frames=clip.frames, clip=clip)])
+        for key in PARITY_KEYS:
+            assert torch.equal(official[key], ours[key]), key
+        assert official["second_per_grid_ts"].tolist() == [1.0]
+        # the frames of the run: 4 s at 12 fps -> 4 frames, linspace(0, 47, 4) rounded, 280x392 (multiples of 28)
+        manifest = line["frame_manifest"]
+        assert manifest["indices"] == [0, 16, 31, 47] and manifest["size"] == [280, 392]
+        assert manifest["decoder"].startswith("decord") and manifest["source_frames"] == 48
+        assert torch.equal(torch.from_numpy(clip.frames).permute(0, 3, 1, 2).float(), official_video)
+        assert manifest["sha256"] == clip.sha256
+        with torch.inference_mode():
+            answer = _official_answer(model, processor, official)
+        assert answer.strip() == line["output"] and line["output"]
+    adapter.close()
+
+
+def test_official_frame_count_follows_qwen_vl_utils_0_0_8():
+    # 5.5 s at 12 fps: 0.0.8 rounds 5.5 frames to the nearest even count (6); 0.0.10+ floor it to 4
+    assert official_nframes(66, 12.0) == 6
+    assert official_nframes(48, 12.0) == 4
+    assert official_nframes(12, 12.0) == 4  # at least 4 frames
+    assert official_nframes(24 * 60, 24.0) == 60
+
+
+def test_images_mode_and_video_mode_differ_and_are_recorded(tiny_qwen2_5_vl, synth, tmp_path):
+    records = load_video_records(synth)
+    path = build_items(records, "mcq")[0]["video_path"]
+    clip = Sampling(frames=8, max_side=None).clip(path)
+    request = ModelInput(prompt="Which way?", frames=clip.frames, clip=clip)
+    video = load_adapter(f"transformers:{tiny_qwen2_5_vl}", device="cpu", dtype="float32", video_input="video")
+    images = load_adapter(f"transformers:{tiny_qwen2_5_vl}", device="cpu", dtype="float32", video_input="images")
+    as_video, as_images = video.processor_inputs([request]), images.processor_inputs([request])
+    # video: 8 frames merged in pairs into 4 temporal grids; images: 8 separate images
+    assert as_video["video_grid_thw"][0, 0].item() == 4 and "pixel_values" not in as_video
+    assert as_images["image_grid_thw"].shape[0] == 8 and "pixel_values_videos" not in as_images
+    # the uniform preset tells the processor the real frame times: 8 of 48 frames at 12 fps = 2 fps sampled
+    assert as_video["second_per_grid_ts"].tolist() == [pytest.approx(1.0)]
+    assert clip.manifest()["indices"] == [3, 9, 15, 21, 27, 33, 39, 45]
+    video.close()
+    images.close()
+
+
+def test_llava_onevision_gets_its_documented_video_call(tiny_llava_onevision, synth):
+    import av
+    from transformers import AutoProcessor, LlavaOnevisionForConditionalGeneration
+
+    path = build_items(load_video_records(synth), "mcq")[0]["video_path"]
+    clip = Sampling(frames=8, max_side=None).clip(path)
+    # the model card's read_video_pyav: decode in order, keep the wanted indices
+    with av.open(path) as container:
+        decoded = [frame.to_ndarray(format="rgb24") for i, frame in enumerate(container.decode(video=0))]
+    documented_video = np.stack([decoded[i] for i in clip.indices])
+    assert np.array_equal(documented_video, clip.frames)
+    processor = AutoProcessor.from_pretrained(tiny_llava_onevision)
+    conversation = [{"role": "user", "content": [{"type": "video"}, {"type": "text", "text": "Which way does it move?"}]}]
+    prompt = processor.apply_chat_template(conversation, add_generation_prompt=True)
+    documented = processor(text=prompt, videos=documented_video, return_tensors="pt")
+    model = LlavaOnevisionForConditionalGeneration.from_pretrained(tiny_llava_onevision, dtype=torch.float32).eval()
+    with torch.inference_mode():
+        generated = model.generate(**documented, max_new_tokens=MAX_NEW_TOKENS)
+    expected = processor.decode(generated[0, documented["input_ids"].shape[1]:], skip_special_tokens=True)
+
+    adapter = load_adapter(f"transformers:{tiny_llava_onevision}", device="cpu", dtype="float32",
+                           max_new_tokens=MAX_NEW_TOKENS)
+    assert adapter.video_input == "video"
+    request = ModelInput(prompt="Which way does it move?", frames=clip.frames, clip=clip)
+    ours = adapter.processor_inputs([request])
+    for key in ("input_ids", "pixel_values_videos"):
+        assert torch.equal(documented[key], ours[key]), key
+    assert adapter.generate([request]) == [expected.strip()] and expected.strip()
+    adapter.close()
