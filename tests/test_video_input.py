@@ -150,3 +150,73 @@ def test_llava_onevision_gets_its_documented_video_call(tiny_llava_onevision, sy
         assert torch.equal(documented[key], ours[key]), key
     assert adapter.generate([request]) == [expected.strip()] and expected.strip()
     adapter.close()
+
+
+def _gop_clip(path, seconds: int = 4, fps: int = 12, gop: int = 6) -> str:
+    """A clip with a keyframe every ``gop`` frames and B-frames, whose frame i has grey level 4 * i."""
+    import av
+
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.options = {"g": str(gop), "keyint_min": str(gop), "bf": "2", "crf": "18"}
+        for i in range(seconds * fps):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 4 * i, dtype=np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return str(path)
+
+
+def test_keyframe_seeking_returns_the_frames_of_a_full_decode(tmp_path):
+    import av
+
+    from favor_hf.video import decode_frames, frame_table
+
+    path = _gop_clip(tmp_path / "gop.mp4")
+    table = frame_table(path)
+    assert table is not None and len(table.pts) == 48 and table.keyframes[:3] == [0, 6, 12]
+    with av.open(path) as container:
+        everything = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    for indices in ([0, 13, 14, 40, 47], [47, 3, 3, 25], list(range(0, 48, 12))):
+        frames = decode_frames(path, indices, table=table)
+        assert all(np.array_equal(a, everything[i]) for a, i in zip(frames, indices, strict=True))
+    assert [round(float(f.mean()) / 4) for f in decode_frames(path, [7, 30])] == [7, 30]
+
+
+def test_openai_video_input_sends_one_vllm_video_part(synth):
+    import base64
+    import io
+
+    from chat_server import ChatServer
+    from PIL import Image
+
+    from favor_hf.models.openai_compat import OpenAIAdapter
+
+    clip = Sampling(frames=8, max_side=64).clip(build_items(load_video_records(synth), "mcq")[0]["video_path"])
+    with ChatServer() as server:
+        for mode in ("video", "images"):
+            adapter = OpenAIAdapter("m", base_url=server.base_url, video_input=mode)
+            assert adapter.video_input == mode
+            adapter.generate([ModelInput(prompt="Which way?", frames=clip.frames, clip=clip)])
+            adapter.close()
+    video_parts, image_parts = (payload["messages"][0]["content"] for payload in server.payloads)
+    assert [part["type"] for part in video_parts] == ["video_url", "text"]
+    header, _, data = video_parts[0]["video_url"]["url"].partition(",")
+    assert header == "data:video/jpeg;base64"
+    frames = [Image.open(io.BytesIO(base64.b64decode(chunk))) for chunk in data.split(",")]
+    assert len(frames) == 8 and {frame.size for frame in frames} == {(64, 48)}
+    assert [part["type"] for part in image_parts] == ["image_url"] * 8 + ["text"]
+
+
+def test_openai_without_server_or_key_fails_at_once(monkeypatch, synth, tmp_path, capsys):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ValueError, match=r"--base-url \(or set \$OPENAI_BASE_URL\).*--api-key"):
+        load_adapter("openai:gpt-4o")
+    code = main(["run", "--model", "openai:gpt-4o", "--data-dir", str(synth), "--out", str(tmp_path / "r.jsonl")])
+    assert code == 1 and "--base-url" in capsys.readouterr().err
+    assert not (tmp_path / "r.jsonl").exists()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # a key alone means the OpenAI API
+    assert load_adapter("openai:gpt-4o").base_urls == ["https://api.openai.com/v1"]
