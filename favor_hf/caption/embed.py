@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
+from favor_hf.caption.embed_cache import embedding_cache
 from favor_hf.resources import ResourceError
 
 if TYPE_CHECKING:
@@ -179,6 +180,11 @@ class EmbeddingTable:
                 # Lone surrogates cannot be tokenized; the official scorer gives such a pair similarity 0.
                 self._vectors[text] = (np.zeros(1, dtype=np.float32), np.float32(0))
         new = [text for text in new if text not in self._vectors]
+        cache = embedding_cache(self._model)
+        if cache is not None and new:
+            for text, vector in cache.get(new).items():
+                self._vectors[text] = (vector, np.linalg.norm(vector))
+            new = [text for text in new if text not in self._vectors]
         if not new:
             return
         groups: dict[tuple[int, ...], list[str]] = {}
@@ -192,6 +198,8 @@ class EmbeddingTable:
             norm = np.linalg.norm(vector)
             for text in members:
                 self._vectors[text] = (vector, norm)
+        if cache is not None:
+            cache.put({text: self._vectors[text][0] for members in groups.values() for text in members})
 
     def _token_ids(self, strings: list[str], chunk: int = 2048) -> Iterable[tuple[int, ...]]:
         preprocess = getattr(self._model, "preprocess", None) or self._model.tokenize
