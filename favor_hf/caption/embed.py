@@ -128,7 +128,7 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple["Se
             raise ModelUnavailableError(f"cannot load a Sentence-BERT model from {path}: {err}") from err
     from favor_hf.network import hub_offline_reason
 
-    name = canonical_model_name(model_name)
+    name = check_sentence_model(model_name)  # absent and offline: the error comes before importing the library
     try:
         return _load(name, device, True), name
     except Exception as err:
