@@ -240,6 +240,8 @@ class Report:
     runs: list[RunScores]
     notes: list[str] = field(default_factory=list)
     subsets: list[str] = field(default_factory=list)
+    n_resamples: int = N_RESAMPLES
+    seed: int = SEED
 
     def markdown(self) -> str:
         """A Markdown table: accuracies (answered convention) with their 95 % intervals, then notes."""
@@ -258,7 +260,7 @@ class Report:
         legend = [
             "",
             f"Accuracies are % of the questions answered, with {LEVEL:.0%} bootstrap intervals resampling videos "
-            f"({N_RESAMPLES} resamples, seed {SEED}); `ALL % (official count)` divides by the official 8,184 "
+            f"({self.n_resamples} resamples, seed {self.seed}); `ALL % (official count)` divides by the official 8,184 "
             "questions (upstream analyze_qa.py). LLM-free score x100 with its interval over videos. "
             "Ceiling (reference caption), floors (constant generic caption, empty caption), the normalised score "
             "(score - generic) / (ceiling - generic) and the LLM judge are favor-hf's, not the paper's.",
@@ -284,7 +286,7 @@ class Report:
         return {
             "rows": self.rows,
             "notes": self.notes,
-            "bootstrap": {"resamples": N_RESAMPLES, "seed": SEED, "level": LEVEL, "unit": "video"},
+            "bootstrap": {"resamples": self.n_resamples, "seed": self.seed, "level": LEVEL, "unit": "video"},
             "runs": [
                 {"file": run.path, "task": run.task, "model": run.model, "sampling": run.sampling,
                  "universe": run.universe, "scores": run.scores,
@@ -393,4 +395,4 @@ def build_report(
                                  f"{'videos' if task == 'caption' else 'videos with questions'} are in no subset")
         rows.append(row)
     rows.sort(key=lambda row: -row.get("ALL", row.get("LLM-free x100", 0.0)))
-    return Report(rows, runs, notes, sorted(set(subsets.values())) if subsets else [])
+    return Report(rows, runs, notes, sorted(set(subsets.values())) if subsets else [], n_resamples, seed)

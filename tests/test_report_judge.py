@@ -1,0 +1,139 @@
+"""The optional LLM caption judge against real chat-completions servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from chat_server import ChatServer
+from favor_hf.caption_judge import PROMPT_SHA1, JudgeError, judge_captions, judge_prompt, parse_judgement
+from favor_hf.models.openai_compat import OpenAIAdapter
+from favor_hf.report import JUDGE_TASK, build_report, load_final_records
+from favor_hf.results import ResultsError
+from test_stats import run_random, write_bench
+
+pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+
+
+class JudgeServer:
+    """Answers every chat request with a judgement derived from the prompt: detail = candidate words mod 11."""
+
+    def __init__(self, fail_first: int = 0):
+        self.prompts: list[str] = []
+        self.models: set[str] = set()
+        self.fail_first = fail_first
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                prompt = payload["messages"][0]["content"][-1]["text"]
+                with server.lock:
+                    server.prompts.append(prompt)
+                    server.models.add(payload["model"])
+                    fail = len(server.prompts) <= server.fail_first
+                if fail:
+                    body, status = {"error": {"message": "busy"}}, 503
+                else:
+                    body, status = {"choices": [{"message": {"content": JudgeServer.reply(prompt)}}]}, 200
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @staticmethod
+    def reply(prompt: str) -> str:
+        candidate = prompt.split("Description to grade:\n", 1)[1].split("\n\nGive two", 1)[0]
+        return f'Here you go: {{"correctness": 7, "detail": {len(candidate.split()) % 11}}}'
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def caption_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("judge")
+    return run_random(write_bench(folder / "bench", 6), folder / "caption.jsonl", 0, task="caption")
+
+
+def test_parse_judgement():
+    assert parse_judgement('{"correctness": 7, "detail": 4}') == (7, 4)
+    assert parse_judgement("Correctness: 8.5\nDetail = 3") == (8.5, 3)
+    with pytest.raises(JudgeError, match="no detail score"):
+        parse_judgement('{"correctness": 7}')
+    with pytest.raises(JudgeError, match="detail 12, outside 0-10"):
+        parse_judgement('{"correctness": 7, "detail": 12}')
+
+
+def test_prompt_is_ours_and_hashed():
+    prompt = judge_prompt("The man walks in.", "")
+    assert "not the FAVOR-Bench authors' prompt" in prompt and "The man walks in." in prompt and "(empty)" in prompt
+    assert re.fullmatch(r"[0-9a-f]{40}", PROMPT_SHA1)
+
+
+def test_judge_records_model_prompt_hash_and_resumes(caption_run, tmp_path):
+    out = tmp_path / "judged.jsonl"
+    captions = load_final_records(caption_run)
+    with JudgeServer(fail_first=2) as server:
+        adapter = OpenAIAdapter("judge-model", base_url=server.base_url, backoff=0.01, max_new_tokens=64)
+        summary = judge_captions(caption_run, adapter, out, concurrency=3, progress=False)
+        assert summary.judged == len(captions) and summary.failed == 0  # the two 503s were retried
+        assert server.models == {"judge-model"}
+        assert sorted(server.prompts[2:]) == sorted(judge_prompt(r["reference"]["caption"], r["output"]) for r in captions)
+        again = judge_captions(caption_run, adapter, out, progress=False)
+        assert again.skipped == len(captions) and again.judged == 0
+        adapter.close()
+    lines = load_final_records(out)
+    assert {line["id"] for line in lines} == {r["id"] for r in captions}
+    first = lines[0]
+    assert first["task"] == JUDGE_TASK and first["model"] == "openai:judge-model" and first["prompt_sha1"] == PROMPT_SHA1
+    assert first["judged_model"] == "random:0" and first["correctness"] == 7
+    assert summary.detail == pytest.approx(sum(line["detail"] for line in lines) / len(lines))
+    other = OpenAIAdapter("another-judge", base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(ResultsError, match="model"):
+        judge_captions(caption_run, other, out, progress=False)
+
+
+def test_unparseable_replies_are_recorded_and_retried_later(caption_run, tmp_path, minilm):
+    out = tmp_path / "judged.jsonl"
+    with ChatServer() as server:  # answers "<digest> images=0": no scores
+        adapter = OpenAIAdapter("judge-model", base_url=server.base_url)
+        summary = judge_captions(caption_run, adapter, out, progress=False)
+        adapter.close()
+    assert summary.judged == 0 and summary.failed == 6 and "no correctness score" in summary.errors[0]
+    with JudgeServer() as server:
+        adapter = OpenAIAdapter("judge-model", base_url=server.base_url)
+        summary = judge_captions(caption_run, adapter, out, progress=False)
+        adapter.close()
+    assert summary.judged == 6 and summary.correctness == 7
+    report = build_report([caption_run, out], caption_model=minilm, validity=False)
+    judged = report.rows[0]["judge"]
+    assert judged["judged"] == 6 and judged["failed"] == 0 and judged["official"] is False
+    assert judged["judge_model"] == "openai:judge-model" and judged["prompt_sha1"] == PROMPT_SHA1
+    assert "7.00 / " in report.markdown()
