@@ -11,6 +11,14 @@ from pathlib import Path
 def _export(args: argparse.Namespace) -> int:
     from favor_hf.data.export import export_dataset
 
+    if args.format == "vlmevalkit":
+        from favor_hf.integrations.vlmevalkit import write_bench
+
+        if args.data_dir is None:
+            print("favor-hf export: error: --format vlmevalkit needs --data-dir (a FAVOR data directory)", file=sys.stderr)
+            return 2
+        print(write_bench(args.data_dir, args.out, overwrite=args.overwrite).summary())
+        return 0
     result = export_dataset(
         args.out,
         data_dir=args.data_dir,
@@ -121,6 +129,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--skip-video-check", action="store_true", help="do not open every clip with PyAV before exporting it"
     )
     export.add_argument("--overwrite", action="store_true", help="replace an earlier export in --out")
+    export.add_argument(
+        "--format",
+        choices=("hub", "vlmevalkit"),
+        default="hub",
+        help="hub: the Hub dataset repo (default); vlmevalkit: OUT/FAVOR-Bench/ with the TSV, "
+        "video_perspective.json and clips that VLMEvalKit's FavorBench reads (then LMUData=OUT)",
+    )
     export.set_defaults(func=_run(_export))
 
     push = subparsers.add_parser(
