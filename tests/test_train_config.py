@@ -6,14 +6,20 @@ import json
 from pathlib import Path
 
 import pytest
+from test_data_records import write_clip
 
 from favor_hf.data.builder import FavorBench
 from favor_hf.data.export import export_dataset
 from favor_hf.data.features import TRAIN
 from favor_hf.data.records import DataError, LoadReport
-from favor_hf.data.sharegpt import MISSING_FILE, REMOTE_URL, clip_name, parse_structured, render_structured
+from favor_hf.data.sharegpt import (
+    MISSING_FILE,
+    REMOTE_URL,
+    clip_name,
+    parse_structured,
+    render_structured,
+)
 from favor_hf.data.train_records import load_train_records
-from test_data_records import write_clip
 
 ANNOTATION = {
     "camera_motion": "Pans to the left, then static",

@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "favor_hf.cli.run_commands",  # run, score, merge
     "favor_hf.cli.metric_commands",  # install-metrics, push-metrics
     "favor_hf.cli.integration_commands",  # convert, lmms-eval-tasks
+    "favor_hf.cli.sft_commands",  # sft-export, sft
     "favor_hf.cli.report_commands",  # report, compare, judge-captions
 )
 
