@@ -21,10 +21,10 @@ import argparse
 import functools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 BARRIER_TIMEOUT = timedelta(hours=48)
 """How long the ranks that finished first wait for the others (a whole-benchmark run of a large model)."""
@@ -41,7 +41,7 @@ class World:
     local_rank: int
 
     @classmethod
-    def from_environment(cls) -> "World | None":
+    def from_environment(cls) -> World | None:
         """The world set up by ``torchrun``/``accelerate launch``, or None for a single process."""
         size = int(os.environ.get("WORLD_SIZE", "1"))
         if size <= 1:

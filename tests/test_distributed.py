@@ -83,7 +83,7 @@ def single_run(tiny_qwen2_5_vl, synth_dir, tmp_path_factory) -> Path:  # noqa: F
 
 def test_two_ranks_equal_one_process(tiny_qwen2_5_vl, synth_dir, single_run, tmp_path) -> None:  # noqa: F811
     out = tmp_path / "multi.jsonl"
-    done = subprocess.run(_torchrun(tiny_qwen2_5_vl, synth_dir, out), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(_torchrun(tiny_qwen2_5_vl, synth_dir, out), check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "2 ranks: wrote" in done.stdout and "0 of 17 missing" in done.stdout
     assert "accuracy" in done.stdout  # rank 0 printed the score table
@@ -125,7 +125,7 @@ def test_killed_rank_resumes(tiny_qwen2_5_vl, synth_dir, single_run, tmp_path) -
     before = [rank_file(out, World(rank, 2, rank)).read_text() for rank in range(2)]
     assert before[1]  # rank 1's finished items are on disk
 
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     for rank in range(2):
         text = rank_file(out, World(rank, 2, rank)).read_text()

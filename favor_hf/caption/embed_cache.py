@@ -29,8 +29,9 @@ import json
 import os
 import struct
 import weakref
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -54,19 +55,20 @@ def cache_root() -> Path | None:
     return Path(setting).expanduser() if setting else cache_dir() / "embeddings"
 
 
-def model_fingerprint(model: "SentenceTransformer") -> str:
+def model_fingerprint(model: SentenceTransformer) -> str:
     """sha256 of what decides a model's embeddings: every weight (name, dtype, shape, bytes),
-    the tokenizer, the module pipeline (``repr``: pooling, normalisation, max length) and the
-    device type."""
+    the tokenizer (vocabulary, normaliser, pre-tokenizer), the module pipeline (``repr``:
+    pooling, normalisation), the maximum sequence length and the device type."""
     import torch
 
     digest = hashlib.sha256()
-    digest.update(repr(model).encode())
+    digest.update(f"{model!r}|max_seq_length={getattr(model, 'max_seq_length', None)}|".encode())
     digest.update(str(torch.device(model.device).type).encode())
     tokenizer = getattr(model, "tokenizer", None)
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is not None:
-        digest.update(backend.to_str().encode())
+    if backend is not None:  # its truncation and padding state changes with each call; max_seq_length rules
+        settings = {key: value for key, value in json.loads(backend.to_str()).items() if key not in {"truncation", "padding"}}
+        digest.update(json.dumps(settings, sort_keys=True).encode())
     elif tokenizer is not None:
         digest.update(json.dumps(sorted(tokenizer.get_vocab().items())).encode())
     for name, tensor in model.state_dict().items():
@@ -182,10 +184,10 @@ class EmbeddingCache:
         return vectors if offset == len(data) else None
 
 
-_CACHES: "weakref.WeakKeyDictionary[SentenceTransformer, EmbeddingCache]" = weakref.WeakKeyDictionary()
+_CACHES: weakref.WeakKeyDictionary[SentenceTransformer, EmbeddingCache] = weakref.WeakKeyDictionary()
 
 
-def embedding_cache(model: "SentenceTransformer") -> EmbeddingCache | None:
+def embedding_cache(model: SentenceTransformer) -> EmbeddingCache | None:
     """The :class:`EmbeddingCache` of ``model`` (fingerprinted once per model object), or None
     when the cache is disabled."""
     root = cache_root()

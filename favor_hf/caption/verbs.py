@@ -15,7 +15,8 @@ whole-WordNet load.
 from __future__ import annotations
 
 import functools
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from favor_hf.resources import ensure_nltk_resources
 
@@ -155,15 +156,16 @@ class WordNetVerbs:
         if offset not in self._names:
             with self._root.join("data.verb").open(encoding="utf8") as data:
                 data.seek(offset)
-                fields = data.readline().split("|")[0].split()
-            if int(fields[0]) != offset:
+                line = data.readline()
+            fields = line.split("|")[0].split()
+            if not line.startswith(f"{offset:08d} ") or len(fields) < 4:
                 raise ValueError(f"data.verb of {self._root}: no synset at byte offset {offset}")
             count = int(fields[3], 16)
             self._names[offset] = [fields[4 + 2 * i] for i in range(count)]
         return self._names[offset]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def wordnet_verbs() -> WordNetVerbs:
     """The process-wide :class:`WordNetVerbs` of the NLTK data's ``corpora/wordnet``."""
     ensure_nltk_resources(("wordnet",))
