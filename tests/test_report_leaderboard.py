@@ -1,0 +1,63 @@
+"""The Space leaderboard: intervals next to accuracies, runs grouped by item set, caption validity and signature."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from favor_hf.app import leaderboard
+from favor_hf.report import load_final_records
+from favor_hf.stats import format_interval, mcq_intervals
+from test_stats import run_random, write_bench
+
+pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory, minilm):
+    folder = tmp_path_factory.mktemp("board")
+    results = folder / "results"
+    results.mkdir()
+    small = write_bench(folder / "small", 20)
+    large = write_bench(folder / "large", 30)
+    run_random(small, results / "small-r0.jsonl", 0)
+    run_random(small, results / "small-r1.jsonl", 1)
+    run_random(large, results / "large-r0.jsonl", 0)
+    run_random(small, results / "caption-r0.jsonl", 0, task="caption", limit=5)
+    (results / "foreign.jsonl").write_text(json.dumps({"id": "a", "output": "x"}) + "\n")
+    return results, leaderboard.build_leaderboard({"results": results}, caption_model=minilm)
+
+
+def test_runs_over_different_item_sets_are_ranked_apart(board):
+    results, board = board
+    mcq = board.mcq
+    assert board.files == 5
+    assert board.problems == ["foreign.jsonl: a line has no 'task' field; is it a `favor-hf run` results file?"]
+    assert mcq["group"].nunique() == 2
+    for _, group in mcq.groupby("group"):
+        assert list(group["rank"]) == list(range(1, len(group) + 1))
+        assert list(group["ALL"]) == sorted(group["ALL"], reverse=True)
+    large = mcq.set_index("file").loc["large-r0.jsonl"]
+    assert large["rank"] == 1 and large["group"].startswith(f"{large['answered'].split(' / ')[1]} items #")
+    assert any("2 different item sets" in note for note in board.notes)
+
+
+def test_every_accuracy_has_its_interval(board):
+    results, board = board
+    row = board.mcq.set_index("file").loc["small-r0.jsonl"]
+    intervals = mcq_intervals(load_final_records(results / "small-r0.jsonl"))
+    for task, (low, high) in intervals.items():
+        assert row[task + leaderboard.INTERVAL] == format_interval(low, high)
+        assert low <= row[task] <= high
+    assert not board.chart.empty
+
+
+def test_caption_rows_show_validity_and_signature(board):
+    _, board = board
+    row = board.caption.iloc[0]
+    assert row["normalised (ours)"] == pytest.approx(0.0, abs=1e-4)  # the random baseline's caption is the floor
+    assert row["ceiling"] > row["floor (generic)"]
+    assert row["signature"] and row["signature"] in row["group"]
+    assert row["final_score" + leaderboard.INTERVAL].startswith("[")
+    assert any("not the paper's" in note for note in board.notes)
