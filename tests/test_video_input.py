@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from tiny_vlm import tiny_llava_onevision, tiny_qwen2_5_vl  # noqa: F401  (session fixtures)
+from tiny_vlm import build_tiny_llava_onevision, build_tiny_qwen2_5_vl
 
 from favor_hf.cli import main
 from favor_hf.data.records import load_video_records
@@ -17,6 +17,16 @@ from favor_hf.video import Sampling, official_nframes
 
 MAX_NEW_TOKENS = 24  # the official script uses 256; fewer keeps the test fast and compares the same way
 PARITY_KEYS = ("input_ids", "attention_mask", "pixel_values_videos", "video_grid_thw", "second_per_grid_ts")
+
+
+@pytest.fixture(scope="module")
+def tiny_qwen2_5_vl(tmp_path_factory) -> str:
+    return build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("qwen2_5_vl"))
+
+
+@pytest.fixture(scope="module")
+def tiny_llava_onevision(tmp_path_factory) -> str:
+    return build_tiny_llava_onevision(tmp_path_factory.mktemp("llava_onevision"))
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +230,31 @@ def test_openai_without_server_or_key_fails_at_once(monkeypatch, synth, tmp_path
     assert not (tmp_path / "r.jsonl").exists()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # a key alone means the OpenAI API
     assert load_adapter("openai:gpt-4o").base_urls == ["https://api.openai.com/v1"]
+
+
+def test_pixel_budget_gives_multiples_of_28_within_it(synth):
+    path = build_items(load_video_records(synth), "mcq")[0]["video_path"]
+    budget = Sampling(frames=8, min_pixels=28 * 28 * 4, max_pixels=28 * 28 * 20)
+    clip = budget.clip(path)
+    height, width = clip.frames.shape[1:3]
+    assert height % 28 == 0 and width % 28 == 0 and height * width <= 28 * 28 * 20
+    assert budget.label == "frames=8,min_pixels=3136,max_pixels=15680" and "budget" in clip.decoder
+    # without max_pixels, total_pixels is shared by the frames (qwen-vl-utils 0.0.8), floored at 1.05 x min_pixels
+    shared = Sampling(frames=8, min_pixels=28 * 28 * 4, total_pixels=28 * 28 * 4 * 40).clip(path)
+    assert shared.frames.shape[1] * shared.frames.shape[2] <= 28 * 28 * 4 * 40 / 8 * 2
+    with pytest.raises(ValueError, match="official preset fixes fps=1"):
+        Sampling(official=True, frames=8)
+    with pytest.raises(ValueError, match=r"--max-pixels\) is below min pixels 100352 \(--min-pixels"):
+        Sampling(frames=8, max_pixels=15680)
+
+
+def test_a_results_file_holds_one_video_input_mode(tiny_qwen2_5_vl, synth, tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    base = ["run", "--model", f"transformers:{tiny_qwen2_5_vl}", "--data-dir", str(synth), "--out", str(out),
+            "--frames", "8", "--max-side", "64", "--limit", "1", "--max-new-tokens", "4", "--device", "cpu",
+            "--no-score"]
+    assert main([*base, "--video-input", "images"]) == 0
+    assert read_results(out).records[0]["video_input"] == "images"
+    capsys.readouterr()
+    assert main([*base, "--limit", "2"]) == 1  # auto is video for Qwen2.5-VL: another run
+    assert "video_input = 'images'" in capsys.readouterr().err

@@ -86,9 +86,18 @@ def _unprintable(tokenizer, keep: int) -> list[int]:
 def build_tiny_qwen2_5_vl(path: str | Path, seed: int = 0) -> str:
     """Write a seeded tiny random-weight Qwen2.5-VL model + processor into ``path``; return the path."""
     import torch
-    from transformers import GenerationConfig, Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLProcessor
-    from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageProcessor
-    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+    from transformers import (
+        GenerationConfig,
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+        Qwen2_5_VLProcessor,
+    )
+    from transformers.models.qwen2_vl.image_processing_qwen2_vl import (
+        Qwen2VLImageProcessor,
+    )
+    from transformers.models.qwen2_vl.video_processing_qwen2_vl import (
+        Qwen2VLVideoProcessor,
+    )
 
     path = Path(path)
     tokenizer = _tokenizer()
@@ -149,8 +158,12 @@ def build_tiny_llava_onevision(path: str | Path, seed: int = 0) -> str:
         LlavaOnevisionForConditionalGeneration,
         LlavaOnevisionProcessor,
     )
-    from transformers.models.llava_onevision.image_processing_llava_onevision import LlavaOnevisionImageProcessor
-    from transformers.models.llava_onevision.video_processing_llava_onevision import LlavaOnevisionVideoProcessor
+    from transformers.models.llava_onevision.image_processing_llava_onevision import (
+        LlavaOnevisionImageProcessor,
+    )
+    from transformers.models.llava_onevision.video_processing_llava_onevision import (
+        LlavaOnevisionVideoProcessor,
+    )
 
     path = Path(path)
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>", "<video>"]

@@ -146,6 +146,11 @@ class Sampling:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be positive, got {value}")
+        if self.max_pixels is not None and self.max_pixels < (self.min_pixels or VIDEO_MIN_PIXELS):
+            raise ValueError(
+                f"max pixels {self.max_pixels} (--max-pixels) is below min pixels {self.min_pixels or VIDEO_MIN_PIXELS} "
+                "(--min-pixels, default 128*28*28 = 100352): lower --min-pixels too"
+            )
 
     @property
     def budget(self) -> bool:
@@ -207,7 +212,11 @@ def official_nframes(total_frames: int, video_fps: float, fps: float = OFFICIAL_
     ``total_frames / video_fps * fps`` clamped to ``[4, min(768, total_frames) floored to even]``,
     then rounded to the nearest even number (0.0.10 and later floor it instead).
     """
-    from qwen_vl_utils.vision_process import ceil_by_factor, floor_by_factor, round_by_factor
+    from qwen_vl_utils.vision_process import (
+        ceil_by_factor,
+        floor_by_factor,
+        round_by_factor,
+    )
 
     min_frames = ceil_by_factor(MIN_FRAMES, FRAME_FACTOR)
     max_frames = floor_by_factor(min(MAX_FRAMES, total_frames), FRAME_FACTOR)
