@@ -295,3 +295,50 @@ def universe_digest(item_ids: Iterable[str]) -> str:
     for item_id in sorted(item_ids):
         digest.update(item_id.encode("utf-8") + b"\n")
     return digest.hexdigest()
+
+
+@dataclass
+class FrameAgreement:
+    """Frame-by-frame comparison of two runs' frame manifests (one per video)."""
+
+    videos: int
+    identical: int
+    frames_compared: int
+    index_mismatches: int
+    differing: list[str]
+    only_first: list[str]
+    only_second: list[str]
+
+    def summary(self) -> str:
+        """One line per fact, as parity reports give them."""
+        lines = [
+            f"videos compared: {self.videos}, identical frames (same hash): {self.identical}",
+            f"frames compared: {self.frames_compared}, frame index mismatches: {self.index_mismatches}",
+        ]
+        if self.differing:
+            lines.append(f"videos with other frames: {', '.join(self.differing[:10])}"
+                         + (f" and {len(self.differing) - 10} more" if len(self.differing) > 10 else ""))
+        if self.only_first or self.only_second:
+            lines.append(f"videos in one run only: {len(self.only_first)} in the first, {len(self.only_second)} in the second")
+        return "\n".join(lines)
+
+
+def frame_agreement(first: Iterable[dict[str, Any]], second: Iterable[dict[str, Any]]) -> FrameAgreement:
+    """Compare the ``frame_manifest`` of each video in two runs' lines: hashes, then frame indices.
+
+    A frame index mismatch is a position where the two runs took different source frames
+    (a different frame count counts every extra frame). Lines without a manifest are ignored.
+    """
+    def manifests(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {r["video"]: r["frame_manifest"] for r in records if r.get("frame_manifest")}
+
+    a, b = manifests(first), manifests(second)
+    common = sorted(set(a) & set(b))
+    differing = [video for video in common if a[video]["sha256"] != b[video]["sha256"]]
+    compared = mismatches = 0
+    for video in common:
+        left, right = a[video]["indices"], b[video]["indices"]
+        compared += max(len(left), len(right))
+        mismatches += sum(x != y for x, y in zip(left, right)) + abs(len(left) - len(right))
+    return FrameAgreement(len(common), len(common) - len(differing), compared, mismatches, differing,
+                          sorted(set(a) - set(b)), sorted(set(b) - set(a)))

@@ -258,3 +258,19 @@ def test_a_results_file_holds_one_video_input_mode(tiny_qwen2_5_vl, synth, tmp_p
     capsys.readouterr()
     assert main([*base, "--limit", "2"]) == 1  # auto is video for Qwen2.5-VL: another run
     assert "video_input = 'images'" in capsys.readouterr().err
+
+
+def test_frames_command_compares_two_runs_frame_by_frame(synth, tmp_path, capsys):
+    runs = {
+        "fps_a": ["--fps", "1"], "fps_b": ["--fps", "1"], "official": ["--sampling", "official"],
+    }
+    for name, flags in runs.items():
+        out = tmp_path / f"{name}.jsonl"
+        assert main(["run", "--model", "flow", "--data-dir", str(synth), "--out", str(out), "--no-score", *flags]) == 0
+    capsys.readouterr()
+    assert main(["frames", str(tmp_path / "fps_a.jsonl"), str(tmp_path / "fps_b.jsonl")]) == 0
+    assert "videos compared: 2, identical frames (same hash): 2" in capsys.readouterr().out
+    # 4 s at 12 fps: fps=1 takes frames 0, 12, 24, 36; official takes 0, 16, 31, 47 at 280x392
+    assert main(["frames", str(tmp_path / "fps_a.jsonl"), str(tmp_path / "official.jsonl")]) == 2
+    report = capsys.readouterr().out
+    assert "identical frames (same hash): 0" in report and "frames compared: 8, frame index mismatches: 6" in report

@@ -1,4 +1,4 @@
-"""``favor-hf run``, ``favor-hf score`` and ``favor-hf merge``: run a model, re-score, combine shards."""
+"""``favor-hf run``, ``score``, ``merge`` and ``frames``: run a model, re-score, combine shards, compare frames."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _positive_int(text: str) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``run``, ``score`` and ``merge`` subcommands."""
+    """Add the ``run``, ``score``, ``merge`` and ``frames`` subcommands."""
     run = subparsers.add_parser(
         "run",
         help="run a model over FAVOR-Bench (resumable, shardable) and print its scores",
@@ -92,6 +92,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     merge.add_argument("--data-dir", type=Path, help="the data directory of the run, to name the missing items")
     merge.add_argument("--overwrite", action="store_true", help="replace OUT.jsonl if it exists")
     merge.set_defaults(func=_merge)
+
+    frames = subparsers.add_parser(
+        "frames", help="compare the frames two runs fed their models, video by video (frame manifests)",
+        description="Compare the frame manifests of two results files: per video the hash of the frames sent and "
+        "the source frame indices. Exit status 0 when every shared video got identical frames, 2 when some did not.",
+    )
+    frames.add_argument("first", type=Path, metavar="A.jsonl")
+    frames.add_argument("second", type=Path, metavar="B.jsonl")
+    frames.set_defaults(func=_frames)
 
 
 def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
@@ -229,3 +238,17 @@ def _merge(args: argparse.Namespace) -> int:
     if report.missing_count:
         print("missing items: run `favor-hf run` with the same options and --out on the merged file to fill them")
     return 0
+
+
+def _frames(args: argparse.Namespace) -> int:
+    from favor_hf.results import ResultsError, frame_agreement, read_results
+
+    try:
+        agreement = frame_agreement(read_results(args.first).records, read_results(args.second).records)
+    except ResultsError as err:
+        return _fail(str(err))
+    if not agreement.videos:
+        return _fail(f"{args.first} and {args.second} share no video with a frame manifest (lines written "
+                     "before favor-hf recorded frame manifests have none)")
+    print(agreement.summary())
+    return 0 if not agreement.differing else 2
