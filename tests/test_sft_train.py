@@ -12,6 +12,7 @@ import pytest
 from safetensors.torch import load_file
 from tiny_vlm import tiny_qwen2_5_vl  # noqa: F401 (fixture)
 
+from favor_hf.cli import main
 from favor_hf.finetune.export import export_sft
 from favor_hf.finetune.train import VideoSftCollator, load_sft_file, train_sft
 from favor_hf.models.hf_transformers import TransformersAdapter
@@ -54,13 +55,14 @@ def test_collator_trains_on_the_answer_after_the_evaluation_inputs(tiny_qwen2_5_
     assert prompt.tolist() == alone["input_ids"][0].tolist()  # the model trains on what it is evaluated on
 
 
-def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path):
+def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path, capsys):
     synth, train_file = sft_data
     ckpt = tmp_path / "ckpt"
-    run = _cli("sft", "--model", tiny_qwen2_5_vl, "--train-file", str(train_file), "--out", str(ckpt), *SAMPLING,
-               "--max-steps", "3", "--learning-rate", "1e-3", "--device", "cpu")
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert f"favor-hf run --model transformers:{ckpt}" in run.stdout
+    code = main(["sft", "--model", tiny_qwen2_5_vl, "--train-file", str(train_file), "--out", str(ckpt), *SAMPLING,
+                 "--max-steps", "3", "--learning-rate", "1e-3", "--device", "cpu"])
+    assert code == 0
+    command = capsys.readouterr().out.split("favor-hf run ", 1)[1].split()  # the evaluation command it prints
+    assert command[:2] == ["--model", f"transformers:{ckpt}"]
     recipe = json.loads((ckpt / "favor_sft.json").read_text())
     losses = recipe["losses"]
     assert len(losses) == 3 and all(math.isfinite(x) for x in losses) and len(set(losses)) > 1
@@ -69,13 +71,14 @@ def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, t
     tuned = load_file(ckpt / "model.safetensors")
     assert base.keys() == tuned.keys() and any(not base[k].equal(tuned[k]) for k in base)
 
-    results = tmp_path / "results.jsonl"
-    run = _cli("run", "--model", f"transformers:{ckpt}", "--data-dir", str(synth), *SAMPLING, "--limit", "3",
-               "--max-new-tokens", "4", "--device", "cpu", "--out", str(results))
+    results = tmp_path / "results.jsonl"  # evaluated in a fresh process: the checkpoint stands alone
+    command = [{"DIR": str(synth), "results.jsonl": str(results)}.get(arg, arg) for arg in command]
+    run = _cli("run", *command, "--limit", "3", "--max-new-tokens", "4", "--device", "cpu")
     assert run.returncode == 0, run.stderr[-3000:]
     lines = [json.loads(line) for line in results.read_text().splitlines()]
     assert len(lines) == 3 and all(x["error"] is None and isinstance(x["output"], str) for x in lines)
     assert {x["model"] for x in lines} == {f"transformers:{ckpt}"} and "accuracy" in run.stdout
+    assert {x["sampling"] for x in lines} == {PRESET.label} and {x["video_input"] for x in lines} == {"video"}
 
 
 def test_lora_is_merged_into_a_plain_checkpoint(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path):

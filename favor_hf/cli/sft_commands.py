@@ -12,6 +12,19 @@ def _error(message: str) -> int:
     return 2
 
 
+SAMPLING_FLAGS = ("fps", "frames", "sampling", "max_side", "min_pixels", "max_pixels", "total_pixels", "video_input")
+"""Flags ``sft`` shares with ``favor-hf run`` (same names, same rules): train and evaluate on the same frames."""
+
+
+def _sampling_flags(args: argparse.Namespace) -> str:
+    values = {name: getattr(args, name) for name in SAMPLING_FLAGS}
+    return " ".join(
+        f"--{name.replace('_', '-')} {value:g}" if isinstance(value, float) else f"--{name.replace('_', '-')} {value}"
+        for name, value in values.items()
+        if value is not None
+    )
+
+
 def _sft_export(args: argparse.Namespace) -> int:
     from favor_hf.data.records import DataError
     from favor_hf.finetune.export import export_sft
@@ -33,27 +46,24 @@ def _sft_export(args: argparse.Namespace) -> int:
 
 
 def _sft(args: argparse.Namespace) -> int:
+    from favor_hf.cli.run_commands import _sampling
     from favor_hf.data.records import DataError
     from favor_hf.finetune.train import train_sft
-    from favor_hf.video import Sampling
 
-    max_side = args.max_side or None
-    sampling = Sampling(frames=args.frames, max_side=max_side) if args.frames else Sampling(fps=args.fps or 1.0, max_side=max_side)
     try:
+        sampling = _sampling(args)  # the very flags and rules of favor-hf run
         result = train_sft(
             args.model, args.train_file, args.out, sampling=sampling, max_steps=args.max_steps, epochs=args.epochs,
             batch_size=args.batch_size, grad_accum=args.grad_accum, learning_rate=args.learning_rate,
-            lora_r=args.lora_r, seed=args.seed, device=args.device,
+            lora_r=args.lora_r, seed=args.seed, device=args.device, video_input=args.video_input or "auto",
         )
-    except DataError as err:
+    except (DataError, ValueError) as err:
         return _error(str(err))
     losses = result.losses
-    rate = f"--fps {sampling.fps:g}" if sampling.fps else f"--frames {sampling.frames}"
     print(f"trained {args.model} on {result.num_examples:,} examples ({sampling.label}), {len(losses)} steps")
     print(f"loss: first {losses[0]:.4f}, last {losses[-1]:.4f}, min {min(losses):.4f}")
-    print(f"saved {result.checkpoint}; evaluate it with the same frames:")
-    print(f"  favor-hf run --model transformers:{result.checkpoint} --data-dir DIR {rate} "
-          f"--max-side {sampling.max_side or 0} --out results.jsonl")
+    print(f"saved {result.checkpoint}; evaluate it on the same frames:")
+    print(f"  favor-hf run --model transformers:{result.checkpoint} --data-dir DIR {_sampling_flags(args)} --out results.jsonl")
     return 0
 
 
@@ -102,7 +112,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rate = sft.add_mutually_exclusive_group()
     rate.add_argument("--fps", type=float, help="sample this many frames per second (default: 1)")
     rate.add_argument("--frames", type=int, choices=FRAME_PRESETS, help="sample this many uniformly spaced frames")
+    rate.add_argument("--sampling", choices=("official",), help="official: the official Qwen2.5-VL inputs (as favor-hf run)")
     sft.add_argument("--max-side", type=int, default=448, help="downscale frames to at most this many pixels (0: keep)")
+    sft.add_argument("--min-pixels", type=int, help="qwen-vl-utils pixel budget (as favor-hf run; replaces --max-side)")
+    sft.add_argument("--max-pixels", type=int, help="pixel budget: at most this many pixels per frame")
+    sft.add_argument("--total-pixels", type=int, help="pixel budget: pixels shared by all frames of a clip")
+    sft.add_argument("--video-input", choices=("auto", "video", "images"),
+                     help="how frames reach the model, as favor-hf run (default auto: video when the processor takes video)")
     sft.add_argument("--max-steps", type=int, default=-1, help="optimizer steps (default: --epochs over the data)")
     sft.add_argument("--epochs", type=float, default=1.0)
     sft.add_argument("--batch-size", type=int, default=1)

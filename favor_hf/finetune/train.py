@@ -141,6 +141,7 @@ def train_sft(
     lora_r: int | None = None,
     seed: int = 0,
     device: str | None = None,
+    video_input: str = "auto",
 ) -> SftResult:
     """Fine-tune ``model_id`` on ``train_file`` and save model + processor to ``out``.
 
@@ -152,6 +153,8 @@ def train_sft(
         max_steps: optimizer steps (``-1``: ``epochs`` passes over the data).
         lora_r: LoRA rank; ``None`` trains every weight.
         device: ``"cpu"`` forces the CPU; default the GPU when there is one.
+        video_input: how frames reach the model, as ``favor-hf run --video-input`` (``auto``,
+            ``video`` or ``images``); train and evaluate with the same value.
     """
     rows = load_sft_file(train_file)  # fail on a bad file before the heavy imports
     import datasets
@@ -162,7 +165,9 @@ def train_sft(
 
     out = Path(out)
     use_cpu = device == "cpu" or not torch.cuda.is_available()
-    adapter = TransformersAdapter(model_id, device="cpu" if use_cpu else None, dtype="float32" if use_cpu else "auto")
+    adapter = TransformersAdapter(
+        model_id, device="cpu" if use_cpu else None, dtype="float32" if use_cpu else "auto", video_input=video_input
+    )
     config = SFTConfig(
         output_dir=str(out),
         max_steps=max_steps,
@@ -206,6 +211,7 @@ def train_sft(
         "base_model": model_id,
         "train_file": str(Path(train_file).resolve()),
         "sampling": sampling.label,
+        "video_input": adapter.video_input,
         "settings": {"max_steps": max_steps, "epochs": epochs, "batch_size": batch_size, "grad_accum": grad_accum,
                      "learning_rate": learning_rate, "lora_r": lora_r, "seed": seed},
         **{k: v for k, v in asdict(result).items() if k != "checkpoint"},
