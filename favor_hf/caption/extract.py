@@ -11,10 +11,10 @@ notebook (``parse_video_caption``), which this module reimplements:
      'motion_list': 'Subject 1: Man [walks to the door, opens it]',
      'chronological_motion_list': 'walks to the door (Subject 1), opens it (Subject 1)'}
 
-The official code iterates over Python sets, so its output depends on ``PYTHONHASHSEED``.
-This implementation is deterministic: where the official result depends on set order, it
-takes the outcome most orders agree on (see ``extract_subjects.attribute_boundary``) or
-the order in which the word lists introduce the words.
+The official code iterates over two Python sets, so its output depends on
+``PYTHONHASHSEED``. This implementation takes the orders of a chosen seed
+(``official_hash_seed``, default 0; see :mod:`favor_hf.caption.set_orders`) and so equals
+the official run under that seed, whatever this process's own hash seed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from nltk import pos_tag, sent_tokenize, word_tokenize
 from favor_hf.caption.extract_actions import ActionExtractor
 from favor_hf.caption.extract_camera import find_camera_motions, remove_camera_parts
 from favor_hf.caption.extract_lexicon import Lexicon
+from favor_hf.caption.set_orders import DEFAULT_HASH_SEED, official_set_orders
 from favor_hf.caption.extract_subjects import (
     SubjectRef,
     find_subjects,
@@ -46,16 +47,21 @@ class CaptionExtractor:
         word_lists: the official word lists (``favor_hf.resources.load_word_lists()``);
             loaded from ``dictionary_path`` (or the default location) when omitted.
         dictionary_path: where to read the word lists from when ``word_lists`` is omitted.
+        official_hash_seed: the ``PYTHONHASHSEED`` of the official run to reproduce.
 
     Everything derived from the word lists is computed once here; a call keeps no state,
     so a caption's extraction depends only on that caption.
     """
 
     def __init__(
-        self, word_lists: dict[str, Any] | None = None, dictionary_path: str | os.PathLike[str] | None = None
+        self,
+        word_lists: dict[str, Any] | None = None,
+        dictionary_path: str | os.PathLike[str] | None = None,
+        official_hash_seed: int = DEFAULT_HASH_SEED,
     ) -> None:
         ensure_nltk_resources(("punkt_tab", "averaged_perceptron_tagger_eng"))
-        self.lexicon = Lexicon(word_lists if word_lists is not None else load_word_lists(dictionary_path))
+        words = word_lists if word_lists is not None else load_word_lists(dictionary_path)
+        self.lexicon = Lexicon(words, official_set_orders(words, official_hash_seed))
         pos_tag(word_tokenize("Load the tokenizer and tagger now."))  # so the first caption is not slow
 
     def __call__(self, caption: str) -> dict[str, str]:
@@ -105,17 +111,20 @@ class CaptionExtractor:
         return refs
 
 
-_EXTRACTORS: list[tuple[dict[str, Any] | None, str | None, CaptionExtractor]] = []
+_EXTRACTORS: list[tuple[dict[str, Any] | None, str | None, int, CaptionExtractor]] = []
 
 
 def extract_caption(
-    caption: str, word_lists: dict[str, Any] | None = None, dictionary_path: str | os.PathLike[str] | None = None
+    caption: str,
+    word_lists: dict[str, Any] | None = None,
+    dictionary_path: str | os.PathLike[str] | None = None,
+    official_hash_seed: int = DEFAULT_HASH_SEED,
 ) -> dict[str, str]:
     """Extract one caption with a cached :class:`CaptionExtractor` (see its docs)."""
     path = str(dictionary_path) if dictionary_path else None
-    for lists, cached_path, extractor in _EXTRACTORS:
-        if lists is word_lists and cached_path == path:
+    for lists, cached_path, seed, extractor in _EXTRACTORS:
+        if lists is word_lists and cached_path == path and seed == official_hash_seed:
             return extractor(caption)
-    extractor = CaptionExtractor(word_lists, path)
-    _EXTRACTORS.append((word_lists, path, extractor))
+    extractor = CaptionExtractor(word_lists, path, official_hash_seed)
+    _EXTRACTORS.append((word_lists, path, official_hash_seed, extractor))
     return extractor(caption)

@@ -1,8 +1,10 @@
 """Word-list-derived lookups for caption extraction, built once per word-list dict.
 
 Everything the extraction steps need from the official word lists lives here: the set of
-verb forms (base, -s, -ed, -ing, irregular and phrasal), the subject nouns with their
-plurals and synonyms in a fixed order, and fast matchers that reproduce the semantics of
+verb forms (base, -s, -ed, -ing, irregular and phrasal) with the rank of each in the
+official set order, the subject nouns with their plurals and synonyms in the official
+order (both for a chosen ``PYTHONHASHSEED``, see :mod:`favor_hf.caption.set_orders`), and
+fast matchers that reproduce the semantics of
 the official per-word ``\\bWORD\\b`` case-insensitive regex scans in one pass over the text.
 """
 
@@ -12,6 +14,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
+
+from favor_hf.caption.set_orders import SetOrders
 
 _FOLD_TABLE = str.maketrans(
     {**{chr(code): chr(code + 32) for code in range(ord("A"), ord("Z") + 1)}, "İ": "i", "ı": "i", "ſ": "s", "K": "k"}
@@ -55,6 +59,11 @@ class PhraseMatcher:
             if run is None:
                 raise ValueError(f"phrase {phrase!r} must start with a letter a-z")
             self._by_run.setdefault(run.group(), []).append(phrase)
+
+    @property
+    def phrases(self) -> list[str]:
+        """Every (folded) phrase matched."""
+        return [phrase for phrases in self._by_run.values() for phrase in phrases]
 
     def _matches(self, text: str):
         folded = fold(text)
@@ -117,18 +126,16 @@ def _participle(verb: str) -> str:
     return verb + "ing"
 
 
-def _plural(noun: str, plural_forms: dict[str, str]) -> str | None:
-    if noun in plural_forms:
-        return plural_forms[noun]
-    if noun.endswith("s"):
-        return None
-    return noun + ("es" if noun.endswith(("x", "z", "ch", "sh")) else "s")
-
-
 class Lexicon:
-    """Precomputed sets, orders and matchers derived from the official word lists."""
+    """Precomputed sets, orders and matchers derived from the official word lists.
 
-    def __init__(self, words: dict[str, Any]) -> None:
+    Args:
+        words: the official word lists.
+        orders: the official set orders of the reproduced run (``PYTHONHASHSEED``).
+    """
+
+    def __init__(self, words: dict[str, Any], orders: SetOrders) -> None:
+        self.hash_seed = orders.seed
         self.common_verbs: frozenset[str] = frozenset(words["COMMON_VERBS"])
         self.irregular_base: dict[str, str] = {}
         for base, forms in words["IRREGULAR_VERB_FORMS"].items():
@@ -142,8 +149,14 @@ class Lexicon:
             verb_forms += forms
         verb_forms += words["PHRASAL_VERBS"]
         self.verb_forms = PhraseMatcher(verb_forms)
+        self.verb_rank: dict[str, int] = {}
+        """Folded verb form -> its rank in the order the official patterns are tried."""
+        for rank, form in enumerate(orders.verb_forms):
+            self.verb_rank.setdefault(fold(form), rank)
+        if self.verb_rank.keys() != set(self.verb_forms.phrases):
+            raise ValueError("the set orders do not list the verb forms of these word lists")
 
-        self.subject_nouns: list[str] = self._subject_nouns(words)
+        self.subject_nouns: list[str] = list(orders.subject_nouns)
         self.subject_nouns_lower: tuple[str, ...] = tuple(dict.fromkeys(n.lower() for n in self.subject_nouns))
         self.subject_synonyms: dict[str, list[str]] = words["SUBJECT_SYNONYMS"]
         self.colors: list[str] = list(words["COLOR_TERMS"])
@@ -152,26 +165,6 @@ class Lexicon:
         self.clothing_set: frozenset[str] = frozenset(self.clothing)
         self.descriptive_adjectives: frozenset[str] = frozenset(words["DESCRIPTIVE_ADJECTIVES"])
         self.camera_terms = re.compile("|".join(re.escape(t) for t in dict.fromkeys(words["CAMERA_TERMS"])))
-
-    @staticmethod
-    def _subject_nouns(words: dict[str, Any]) -> list[str]:
-        """Animate nouns, their plurals, synonyms and their plurals; longest first.
-
-        Nouns of equal length keep the order in which the word lists introduce them.
-        """
-        plural_forms: dict[str, str] = words["PLURAL_FORMS"]
-        nouns = dict.fromkeys(words["ANIMATE_NOUNS"])
-        for noun in list(nouns):
-            plural = _plural(noun, plural_forms)
-            if plural:
-                nouns[plural] = None
-        for synonyms in words["SUBJECT_SYNONYMS"].values():
-            for synonym in synonyms:
-                nouns[synonym] = None
-                plural = _plural(synonym, plural_forms)
-                if plural:
-                    nouns[plural] = None
-        return sorted(nouns, key=len, reverse=True)
 
     def normalize_verb(self, word: str) -> str:
         """Best-effort base form of an inflected verb."""

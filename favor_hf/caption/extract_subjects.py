@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from favor_hf.caption.extract_camera import remove_camera_parts
@@ -91,23 +89,12 @@ class Subject:
     actions: list[str] = field(default_factory=list)
 
 
-def _vote(base: int, first_positions: Iterable[int]) -> int:
-    """The boundary most verb forms vote for (each votes ``min(base, its first position)``)."""
-    votes = Counter(min(base, pos) for pos in first_positions)
-    if not votes:
-        return base
-    top = max(votes.values())
-    return min(b for b, n in votes.items() if n == top)
-
-
 def attribute_boundary(lexicon: Lexicon, text: str) -> int:
     """Where the attribute phrase at the start of ``text`` ends.
 
     The official code stops at the earliest of: punctuation, the first connector of a fixed
-    list, and the position of the first verb form found while iterating a Python set (so
-    which verb depends on the hash seed). Here the verb choice is the one most verb forms
-    agree on: each verb form found in ``text`` votes for the boundary it would give, and the
-    most voted boundary wins (the earliest among ties).
+    list, and the first occurrence of the verb form whose pattern it tries first, in the
+    set order of the reproduced hash seed (``lexicon.verb_rank``).
     """
     punct = _PUNCT.search(text)
     base = punct.start() if punct else len(text)
@@ -116,7 +103,10 @@ def attribute_boundary(lexicon: Lexicon, text: str) -> int:
         if match:
             base = min(base, match.start())
             break
-    return _vote(base, lexicon.verb_forms.first_positions(text).values())
+    found = lexicon.verb_forms.first_positions(text)
+    if not found:
+        return base
+    return min(base, found[min(found, key=lexicon.verb_rank.__getitem__)])
 
 
 class _SuffixBoundaries:
@@ -135,12 +125,14 @@ class _SuffixBoundaries:
         self._connectors = [[m.start() for m in c.finditer(self.text)] for c in _CONNECTORS]
         occurrences = self.lexicon.verb_forms.occurrences(self.text)
         self._starts = [start for start, _ in occurrences]
-        self._phrases = [phrase for _, phrase in occurrences]
-        self._distinct_from = [0] * (len(occurrences) + 1)  # distinct phrases in occurrences[i:]
-        seen: set[str] = set()
+        # first_verb[i]: (rank, start) of the first-tried verb form among occurrences[i:], at
+        # its first occurrence there
+        self._first_verb: list[tuple[int, int] | None] = [None] * (len(occurrences) + 1)
         for i in range(len(occurrences) - 1, -1, -1):
-            seen.add(self._phrases[i])
-            self._distinct_from[i] = len(seen)
+            start, phrase = occurrences[i]
+            candidate = (self.lexicon.verb_rank[phrase], start)
+            later = self._first_verb[i + 1]
+            self._first_verb[i] = candidate if later is None or candidate[0] <= later[0] else later
         self._scanned = True
 
     def at(self, offset: int) -> int:
@@ -156,14 +148,8 @@ class _SuffixBoundaries:
             if i < len(starts):
                 base = min(base, starts[i] - offset)
                 break
-        first = bisect_left(self._starts, offset)
-        seen: dict[str, int] = {}
-        i = first
-        while i < len(self._starts) and self._starts[i] - offset < base:
-            seen.setdefault(self._phrases[i], self._starts[i] - offset)
-            i += 1
-        later = self._distinct_from[first] - len(seen)  # phrases first found at or after base
-        return _vote(base, [*seen.values(), *[base] * later])
+        verb = self._first_verb[bisect_left(self._starts, offset)]
+        return base if verb is None else min(base, verb[1] - offset)
 
 
 def _complete_subject(boundaries: _SuffixBoundaries, start: int, noun: str) -> tuple[str, int]:

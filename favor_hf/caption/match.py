@@ -3,7 +3,8 @@
 Pure functions over a :class:`~favor_hf.caption.similarity.VideoSimilarity`, following the
 official step 2: per predicted action the most similar reference action above an adaptive
 threshold, runs of consecutive predicted actions tried as one, quality-weighted precision
-and recall with a length penalty, and Kendall's tau on the matched indices for order.
+and recall with a length penalty, and Kendall's tau on the matched indices for order. Every decision follows the tie rule of
+:mod:`favor_hf.caption.ties`, so no CPU's float noise can change a match.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from favor_hf.caption.config import CaptionScoreConfig
 from favor_hf.caption.parse import MotionList
 from favor_hf.caption.similarity import VideoSimilarity, reference_term_boost
+from favor_hf.caption.ties import above, at_least, below, first_best, rank_descending, snapped
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def match_actions(
         mean = np.mean([pair.similarity for pair in pairs])
         pairs = [
             pair for pair in pairs
-            if not (pair.similarity < config.very_low_match_threshold and pair.similarity < mean - 0.2)
+            if not (below(pair.similarity, config.very_low_match_threshold) and below(pair.similarity, mean - 0.2))
         ]
     if not pairs:
         return ActionMatch()
@@ -87,14 +89,14 @@ def _within_distance(i: int, j: int, config: CaptionScoreConfig) -> bool:
 
 def _best_pairs(matrix: np.ndarray, threshold: float, config: CaptionScoreConfig) -> list[ActionPair]:
     if config.many_to_one:
-        candidates = [(i, int(np.argmax(row)), np.max(row)) for i, row in enumerate(matrix)]
+        candidates = [(i, first_best(row)) for i, row in enumerate(matrix)]
     else:
-        rows, cols = linear_sum_assignment(-matrix)
-        candidates = [(int(i), int(j), matrix[i, j]) for i, j in zip(rows, cols)]
+        rows, cols = linear_sum_assignment(-snapped(matrix))
+        candidates = [(int(i), int(j)) for i, j in zip(rows, cols)]
     return [
-        ActionPair(i, i + 1, j, value)
-        for i, j, value in candidates
-        if value >= threshold and _within_distance(i, j, config)
+        ActionPair(i, i + 1, j, matrix[i, j])
+        for i, j in candidates
+        if at_least(matrix[i, j], threshold) and _within_distance(i, j, config)
     ]
 
 
@@ -119,12 +121,12 @@ def _merge_windows(
             joined = " ".join(predicted[start : start + size])
             for j, gt_action in enumerate(reference):
                 value = similarity.action(joined, gt_action)
-                if value <= threshold + 0.1 or not _within_distance(start, j, config):
+                if not above(value, threshold + 0.1) or not _within_distance(start, j, config):
                     continue
                 mapped = {pair.pred_start: pair.gt for pair in pairs}
                 matched = [i for i in run if i in mapped]
                 current = sum(matrix[i, mapped[i]] for i in matched)
-                if value > current / max(1, len(matched)):
+                if above(value, current / max(1, len(matched))):
                     pairs = [pair for pair in pairs if pair.pred_start not in run]
                     pairs.append(ActionPair(start, start + size, j, value))
     return pairs
@@ -203,14 +205,12 @@ def match_subjects(
     for i, pred_id in enumerate(pred_ids):
         for j, gt_id in enumerate(gt_ids):
             matrix[i, j] = _subject_similarity(predicted, reference, pred_id, gt_id, similarity, config)
-    rows, cols = linear_sum_assignment(-matrix)
+    rows, cols = linear_sum_assignment(-snapped(matrix))
     assigned = [SubjectPair(pred_ids[i], gt_ids[j], matrix[i, j]) for i, j in zip(rows, cols)]
-    assigned.sort(key=lambda pair: pair.similarity, reverse=True)
-    confident = [pair for pair in assigned if pair.similarity >= config.subject_high_confidence_threshold]
-    others = [
-        pair for pair in assigned
-        if config.subject_similarity_threshold < pair.similarity < config.subject_high_confidence_threshold
-    ]
+    assigned = [assigned[k] for k in rank_descending([pair.similarity for pair in assigned])]
+    high, low = config.subject_high_confidence_threshold, config.subject_similarity_threshold
+    confident = [pair for pair in assigned if at_least(pair.similarity, high)]
+    others = [pair for pair in assigned if above(pair.similarity, low) and below(pair.similarity, high)]
     return confident + others or assigned[:1]
 
 
@@ -242,7 +242,7 @@ def _subject_similarity(
         return description
     text = similarity.text(" ".join(pred_actions), " ".join(gt_actions))
     matrix = similarity.action_matrix(pred_actions, gt_actions)
-    if np.max(matrix) > 0:
+    if above(np.max(matrix), 0.0):
         coverage = (np.mean(np.max(matrix, axis=1)) + np.mean(np.max(matrix, axis=0))) / 2
         actions = 0.2 * text + 0.8 * coverage
     else:

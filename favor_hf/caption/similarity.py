@@ -179,8 +179,13 @@ class VideoSimilarity:
                 matrix[i, j] = self.action(pred, ref)
         weight = self._config.position_weight if self._config.position_aware else 0.0
         if weight > 0 and len(predicted) > 1 and len(reference) > 1:
-            pred_position = (np.arange(len(predicted)) / (len(predicted) - 1))[:, np.newaxis]
-            ref_position = (np.arange(len(reference)) / (len(reference) - 1))[np.newaxis, :]
-            closeness = np.exp(-4 * (pred_position - ref_position) ** 2)
-            matrix = (1 - weight) * matrix + weight * closeness
+            matrix = (1 - weight) * matrix + weight * position_closeness(len(predicted), len(reference))
         return matrix
+
+
+def position_closeness(num_predicted: int, num_reference: int) -> np.ndarray:
+    """``exp(-4 d**2)`` for the distance ``d`` of relative positions (0..1) of each predicted
+    and reference action; its last bit differs between CPUs (see :mod:`favor_hf.caption.ties`)."""
+    pred_position = (np.arange(num_predicted) / (num_predicted - 1))[:, np.newaxis]
+    ref_position = (np.arange(num_reference) / (num_reference - 1))[np.newaxis, :]
+    return np.exp(-4 * (pred_position - ref_position) ** 2)
