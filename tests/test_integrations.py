@@ -13,7 +13,12 @@ from favor_hf.cli import main
 from favor_hf.data.records import load_video_records
 from favor_hf.integrations import convert_results, detect_format, load_results
 from favor_hf.integrations.judges import judge_table
-from favor_hf.integrations.vlmevalkit import TSV_COLUMNS, model_and_sampling, read_predictions, tsv_rows
+from favor_hf.integrations.vlmevalkit import (
+    TSV_COLUMNS,
+    model_and_sampling,
+    read_predictions,
+    tsv_rows,
+)
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.results import read_results
 from favor_hf.synth import make_synthetic_benchmark

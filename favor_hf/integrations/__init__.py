@@ -20,7 +20,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from favor_hf.integrations.formats import FORMATS, convert_results, detect_format, load_results
+from favor_hf.integrations.formats import (
+    FORMATS,
+    convert_results,
+    detect_format,
+    load_results,
+)
 
 PACK_DIR = Path(__file__).resolve().parent / "lmms_eval_pack"
 """The lmms-eval plugin package: ``tasks/`` (the task pack) and an empty ``models/``."""

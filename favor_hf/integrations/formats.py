@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from favor_hf.integrations.records import set_universe
 
@@ -122,7 +123,7 @@ def load_results(
     records = list(final_records(records, str(path)).values())
     if video_records is not None and records:
         universe = _universe_ids(video_records, records[0]["task"])
-        unknown = sorted(set(r["id"] for r in records) - set(universe))
+        unknown = sorted({r["id"] for r in records} - set(universe))
         if unknown:
             raise ValueError(f"{path}: {len(unknown)} item(s) not in the data directory, e.g. {unknown[0]!r}; "
                              "pass the --data-dir the run used")

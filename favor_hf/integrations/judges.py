@@ -12,7 +12,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.schema import TASK_CODES

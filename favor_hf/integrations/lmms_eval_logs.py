@@ -4,7 +4,9 @@ lmms-eval writes ``OUTPUT/<model>/<date>_samples_<task>.jsonl``: per document it
 ``doc_id``, ``target``, ``filtered_resps`` and the values ``process_results`` returned, but
 not the document. The favor-hf task pack returns a whole favor-hf results line as each
 metric's value (:mod:`favor_hf.integrations.lmms_eval_tasks`), so the log holds everything
-needed to re-score it; this module takes that line back and sets the model name.
+needed to re-score it; this module takes that line back. The model and frame sampling come
+from the run's ``<date>_results.json`` next to it (``model_args``: ``model_version``,
+``model`` or ``pretrained``; ``max_frames_num`` or ``video_fps``), else the folder name.
 
 Example:
     >>> records = read_samples("out/test/20261130_samples_favor_bench_mcq.jsonl")  # doctest: +SKIP
@@ -27,18 +29,38 @@ def _favor_line(sample: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def run_identity(path: Path) -> tuple[str, str]:
+    """``(model, sampling)`` of a samples log, from the run's results file when it is there."""
+    results = path.with_name(path.name.split("_samples_", 1)[0] + "_results.json")
+    args: dict[str, str] = {}
+    if "_samples_" in path.name and results.is_file():
+        try:
+            model_args = json.loads(results.read_text(encoding="utf-8"))["config"]["model_args"]
+        except (OSError, ValueError, KeyError, TypeError):
+            model_args = ""
+        if isinstance(model_args, str):
+            args = dict(part.split("=", 1) for part in model_args.split(",") if "=" in part)
+    model = args.get("model_version") or args.get("model") or args.get("pretrained") or path.parent.name
+    if "video_fps" in args:
+        return model, f"lmms-eval:fps={float(args['video_fps']):g}"
+    if "max_frames_num" in args:
+        return model, f"lmms-eval:frames={args['max_frames_num']}"
+    return model, "lmms-eval"
+
+
 def read_samples(path: str | os.PathLike[str], model: str | None = None) -> list[dict[str, Any]]:
     """favor-hf results lines of an lmms-eval samples log of ``favor_bench_mcq`` or ``favor_bench_caption``.
 
     Args:
         path: the ``*_samples_<task>.jsonl`` file.
-        model: the model name to record (default: the log's folder, which lmms-eval names after the model).
+        model: the model name to record (default: from the run, see :func:`run_identity`).
 
     Raises:
         ValueError: a line is not JSON, or is not a sample of a favor-hf task (names file and line).
     """
     path = Path(path)
     source = {"format": "lmms-eval", "file": str(path)}
+    run_model, sampling = run_identity(path)
     records = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -59,6 +81,6 @@ def read_samples(path: str | os.PathLike[str], model: str | None = None) -> list
                 "favor_bench_caption can be read"
             )
         records.append(imported_record(line["id"], line["video"], line["output"], line["reference"],
-                                       model=model or path.parent.name, sampling="lmms-eval", source=source,
+                                       model=model or run_model, sampling=sampling, source=source,
                                        error=line["error"]))
     return records

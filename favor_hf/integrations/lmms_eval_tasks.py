@@ -26,8 +26,9 @@ The caption score model is ``$FAVOR_CAPTION_MODEL`` (default: the official
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from favor_hf.integrations.records import imported_record
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
@@ -164,5 +165,5 @@ for _metric in CAPTION_METRICS:
 __all__ = [
     "caption_doc_to_messages", "caption_doc_to_text", "caption_docs", "caption_process_results", "doc_to_visual",
     "mcq_doc_to_messages", "mcq_doc_to_text", "mcq_docs", "mcq_process_results",
-    *(f"mcq_aggregate_{m}" for m in MCQ_METRICS), *(f"caption_aggregate_{m}" for m in CAPTION_METRICS),
 ]
+__all__ += [f"mcq_aggregate_{m}" for m in MCQ_METRICS] + [f"caption_aggregate_{m}" for m in CAPTION_METRICS]

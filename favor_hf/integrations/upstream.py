@@ -13,8 +13,9 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from favor_hf.integrations.records import imported_record
 from favor_hf.mcq import read_upstream_results
