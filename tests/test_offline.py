@@ -140,3 +140,25 @@ def test_probe_honours_offline_mode_endpoint_and_reachability(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert network.hub_offline_reason() == "HF_HUB_OFFLINE is set" and not network.hub_available()
     network.reset()
+
+
+def test_space_says_at_once_what_to_do(monkeypatch, tmp_path: Path):
+    """The Space's caption score and model loading, with the Hub unreachable: a message, no hang."""
+    from favor_hf.app import clip_run
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    network.reset()
+    try:
+        clip = {"camera_motion": "Pans left", "motion_list": "Subject 1: Man [walks in]",
+                "chronological_motion_list": "walks in (Subject 1)"}
+        with pytest.raises(clip_run.ModelUnavailable) as caught:
+            clip_run.score_caption("The camera pans left. A man walks in.", clip, "nobody/no-such-embedder")
+        message = str(caught.value)
+        assert message.startswith("the caption score cannot run here: Sentence-BERT model 'nobody/no-such-embedder'")
+        assert "cannot be reached" in message and "(the Embedding model field)" in message
+        with pytest.raises(clip_run.ModelUnavailable, match=r"(?s)transformers:nobody/no-such-model is not available here.*cannot be reached"):
+            clip_run.get_adapter(clip_run.ModelChoice("transformers", "nobody/no-such-model"), public=False)
+    finally:
+        network.reset()
