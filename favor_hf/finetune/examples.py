@@ -28,6 +28,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from favor_hf.annotations import parse_annotations
 from favor_hf.data.sharegpt import VIDEO_TOKEN, is_remote, render_structured
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
@@ -170,7 +172,7 @@ def build_examples(
     rng = random.Random(seed)
     cameras = sorted({" ".join(r.get("camera_motion", "").split()) for r in records} - {""})
     actions = sorted({a.action for r in records for a in parse_annotations(r).chronological_actions})
-    for record in records:
+    for record in tqdm(records, desc="building SFT examples", unit="video", leave=False):
         name, path = record["video_name"], record.get("video_path")
         if not path:
             remote = is_remote(record.get("video_source"))
