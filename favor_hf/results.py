@@ -115,11 +115,11 @@ def run_identity(record: dict[str, Any]) -> dict[str, Any]:
 def check_identity(records: Iterable[dict[str, Any]], expected: dict[str, Any], source: str) -> None:
     """Raise unless every line has the run identity ``expected``: runs are never mixed silently."""
     for record in records:
-        for key in RUN_KEYS:
-            if record.get(key) != expected[key]:
+        for key in RUN_KEYS:  # a key absent on both sides (lines of other tools) agrees
+            if record.get(key) != expected.get(key):
                 raise ResultsError(
                     f"{source}: item {record['id']!r} was run with {key} = {record.get(key)!r}, this run has "
-                    f"{key} = {expected[key]!r}. One results file holds one run: pass the same options, or "
+                    f"{key} = {expected.get(key)!r}. One results file holds one run: pass the same options, or "
                     "write to another --out file."
                 )
 
