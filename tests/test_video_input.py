@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from tiny_vlm import build_tiny_llava_onevision, build_tiny_qwen2_5_vl
+from tiny_vlm import build_tiny_llava_onevision, build_tiny_qwen2_5_vl, build_tiny_qwen3_vl
 
 from favor_hf.cli import main
 from favor_hf.data.records import load_video_records
@@ -274,3 +274,19 @@ def test_frames_command_compares_two_runs_frame_by_frame(synth, tmp_path, capsys
     assert main(["frames", str(tmp_path / "fps_a.jsonl"), str(tmp_path / "official.jsonl")]) == 2
     report = capsys.readouterr().out
     assert "identical frames (same hash): 0" in report and "frames compared: 8, frame index mismatches: 6" in report
+
+
+def test_qwen3_vl_prompt_carries_the_sampled_frame_times(synth, tmp_path):
+    import re
+
+    path = build_items(load_video_records(synth), "mcq")[0]["video_path"]
+    clip = Sampling(frames=8, max_side=None).clip(path)
+    adapter = load_adapter(f"transformers:{build_tiny_qwen3_vl(tmp_path / 'qwen3_vl')}", device="cpu", dtype="float32",
+                           max_new_tokens=8)
+    request = ModelInput(prompt="Which way?", frames=clip.frames, clip=clip)
+    text = adapter.processor.batch_decode(adapter.processor_inputs([request])["input_ids"])[0]
+    # Qwen3-VL stamps each 2-frame grid with the mean time of its frames: frames 3, 9, ... of a 12 fps clip
+    pairs = [(a + b) / 2 for a, b in zip(clip.timestamps[::2], clip.timestamps[1::2])]
+    assert re.findall(r"<([0-9.]+) seconds>", text) == [f"{t:.1f}" for t in pairs] == ["0.5", "1.5", "2.5", "3.5"]
+    assert adapter.generate([request])[0]
+    adapter.close()

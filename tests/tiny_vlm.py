@@ -1,4 +1,4 @@
-"""Tiny random-weight video VLMs (Qwen2.5-VL, LLaVA-OneVision) built on disk, for tests that need a real one.
+"""Tiny random-weight video VLMs (Qwen2.5-VL, LLaVA-OneVision, Qwen3-VL) built on disk, for tests that need a real one.
 
 ``build_tiny_qwen2_5_vl(path)`` writes a directory that ``AutoProcessor.from_pretrained`` and
 ``AutoModelForImageTextToText.from_pretrained`` load: a 2-layer, hidden-64 text model with a 1-block
@@ -7,7 +7,8 @@ carrying the Qwen2.5-VL special tokens, our own Jinja rendering of the Qwen2.5-V
 real ``Qwen2_5_VLProcessor`` (image processor + video processor + tokenizer). Weights are seeded, so
 every build is identical; the saved generation config is greedy and suppresses tokens that are not
 printable ASCII, so generated answers are readable text.
-``build_tiny_llava_onevision(path)`` does the same for LLaVA-OneVision (SigLIP 28 px + Qwen2).
+``build_tiny_llava_onevision(path)`` and ``build_tiny_qwen3_vl(path)`` do the same for LLaVA-OneVision
+(SigLIP 28 px + Qwen2) and Qwen3-VL (frame timestamps written into the prompt).
 The ``tiny_qwen2_5_vl`` and ``tiny_llava_onevision`` fixtures build them once per test session (``from tiny_vlm import tiny_qwen2_5_vl``
 in a test module makes it available there).
 """
@@ -191,6 +192,47 @@ def build_tiny_llava_onevision(path: str | Path, seed: int = 0) -> str:
         image_processor=LlavaOnevisionImageProcessor(size={"height": 28, "width": 28}, image_grid_pinpoints=[[28, 28]]),
         video_processor=LlavaOnevisionVideoProcessor(size={"height": 28, "width": 28}),
         tokenizer=tokenizer, num_image_tokens=4, vision_feature_select_strategy="full", chat_template=ONEVISION_TEMPLATE,
+    )
+    processor.save_pretrained(path)
+    return str(path)
+
+
+def build_tiny_qwen3_vl(path: str | Path, seed: int = 0) -> str:
+    """Write a seeded tiny random-weight Qwen3-VL (patch 16, timestamps in the prompt) with its processor."""
+    import torch
+    from transformers import GenerationConfig, Qwen3VLConfig, Qwen3VLForConditionalGeneration, Qwen3VLProcessor
+    from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageProcessor
+    from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
+
+    path = Path(path)
+    tokenizer = _tokenizer()
+    ids = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}
+    config = Qwen3VLConfig(
+        text_config={
+            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+            "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32, "max_position_embeddings": 4096,
+            "rope_parameters": {"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [4, 6, 6],
+                                "mrope_interleaved": True},
+            "bos_token_id": ids["<|endoftext|>"], "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"],
+        },
+        vision_config={
+            "depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2, "out_hidden_size": 64,
+            "patch_size": 16, "spatial_merge_size": 2, "temporal_patch_size": 2, "num_position_embeddings": 64,
+            "deepstack_visual_indexes": [0],
+        },
+        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+    )
+    torch.manual_seed(seed)
+    model = Qwen3VLForConditionalGeneration(config).eval()
+    model.generation_config = GenerationConfig(
+        do_sample=False, eos_token_id=ids["<|im_end|>"], pad_token_id=ids["<|endoftext|>"],
+        suppress_tokens=_unprintable(tokenizer, keep=ids["<|im_end|>"]),
+    )
+    model.save_pretrained(path)
+    processor = Qwen3VLProcessor(
+        image_processor=Qwen2VLImageProcessor(patch_size=16), video_processor=Qwen3VLVideoProcessor(),
+        tokenizer=tokenizer, chat_template=CHAT_TEMPLATE,
     )
     processor.save_pretrained(path)
     return str(path)
