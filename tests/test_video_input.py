@@ -6,7 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from tiny_vlm import build_tiny_llava_onevision, build_tiny_qwen2_5_vl, build_tiny_qwen3_vl
+from tiny_vlm import (
+    build_tiny_llava_onevision,
+    build_tiny_qwen2_5_vl,
+    build_tiny_qwen3_vl,
+)
 
 from favor_hf.cli import main
 from favor_hf.data.records import load_video_records

@@ -200,9 +200,18 @@ def build_tiny_llava_onevision(path: str | Path, seed: int = 0) -> str:
 def build_tiny_qwen3_vl(path: str | Path, seed: int = 0) -> str:
     """Write a seeded tiny random-weight Qwen3-VL (patch 16, timestamps in the prompt) with its processor."""
     import torch
-    from transformers import GenerationConfig, Qwen3VLConfig, Qwen3VLForConditionalGeneration, Qwen3VLProcessor
-    from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageProcessor
-    from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
+    from transformers import (
+        GenerationConfig,
+        Qwen3VLConfig,
+        Qwen3VLForConditionalGeneration,
+        Qwen3VLProcessor,
+    )
+    from transformers.models.qwen2_vl.image_processing_qwen2_vl import (
+        Qwen2VLImageProcessor,
+    )
+    from transformers.models.qwen3_vl.video_processing_qwen3_vl import (
+        Qwen3VLVideoProcessor,
+    )
 
     path = Path(path)
     tokenizer = _tokenizer()
