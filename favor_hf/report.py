@@ -351,6 +351,24 @@ def build_report(
         else:
             runs.append(score_run(path, judge=judge, caption_model=caption_model, validity=validity,
                                   n_resamples=n_resamples, seed=seed, records=records))
+    return assemble_report(runs, judges, subsets=subsets, n_resamples=n_resamples, seed=seed)
+
+
+def assemble_report(
+    runs: Sequence[RunScores],
+    judges: Sequence[tuple[str, list[dict[str, Any]]]] = (),
+    *,
+    subsets: Mapping[str, str] | None = None,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = SEED,
+    strict: bool = True,
+) -> Report:
+    """Pair scored runs (and ``(file, lines)`` of judge files) into the rows of :func:`build_report`.
+
+    Raises:
+        ReportError: two runs of the same kind for one model and sampling, unless ``strict`` is
+            false: then each gets a row of its own.
+    """
     notes: list[str] = []
     for source, records in judges:
         first = records[0]
@@ -361,15 +379,18 @@ def build_report(
                          "whose caption run is not among the files; left out")
             continue
         target[0].judge = _judge_means(records, source)
-    groups: dict[tuple[str, str], dict[str, RunScores]] = {}
+    groups: dict[tuple[str, str, int], dict[str, RunScores]] = {}
     for run in runs:
-        slot = groups.setdefault((run.model, run.sampling), {})
-        if run.task in slot:
-            raise ReportError(f"{slot[run.task].path} and {run.path} are both {run.task} runs of {run.model} "
-                              f"({run.sampling}); report them separately")
-        slot[run.task] = run
+        copy = 0
+        while run.task in groups.get((run.model, run.sampling, copy), {}):
+            if strict:
+                taken = groups[(run.model, run.sampling, copy)][run.task].path
+                raise ReportError(f"{taken} and {run.path} are both {run.task} runs of {run.model} "
+                                  f"({run.sampling}); report them separately")
+            copy += 1
+        groups.setdefault((run.model, run.sampling, copy), {})[run.task] = run
     rows = []
-    for (model, sampling), slot in groups.items():
+    for (model, sampling, _), slot in groups.items():
         mcq, caption = slot.get("mcq"), slot.get("caption")
         row: dict[str, Any] = {"model": model, "input": input_setting(sampling), "sampling": sampling}
         if mcq is not None:
@@ -394,5 +415,9 @@ def build_report(
                     notes.append(f"{model} ({input_setting(sampling)}): {count} {task} "
                                  f"{'videos' if task == 'caption' else 'videos with questions'} are in no subset")
         rows.append(row)
+    signatures = {row["caption signature"] for row in rows if "caption signature" in row}
+    if len(signatures) > 1:
+        notes.append("the LLM-free scores were computed under different score signatures "
+                     f"({', '.join(sorted(map(str, signatures)))}): they are not comparable with each other")
     rows.sort(key=lambda row: -row.get("ALL", row.get("LLM-free x100", 0.0)))
-    return Report(rows, runs, notes, sorted(set(subsets.values())) if subsets else [], n_resamples, seed)
+    return Report(rows, list(runs), notes, sorted(set(subsets.values())) if subsets else [], n_resamples, seed)

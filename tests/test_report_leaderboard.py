@@ -61,3 +61,13 @@ def test_caption_rows_show_validity_and_signature(board):
     assert row["signature"] and row["signature"] in row["group"]
     assert row["final_score" + leaderboard.INTERVAL].startswith("[")
     assert any("not the paper's" in note for note in board.notes)
+
+
+def test_the_paper_table_pairs_mcq_and_caption_runs(board):
+    _, board = board
+    lines = board.paper_table.splitlines()
+    assert lines[0].startswith("| model | input | MCQ items |")
+    rows = [line for line in lines if line.startswith("| random:")]
+    # random:0 twice (MCQ over two item sets; the caption run joins the first) and random:1
+    assert len(rows) == 3
+    assert sum(line.count(" / ") == 3 for line in rows) == 1  # items "n / n", then ceiling / generic / empty

@@ -51,6 +51,8 @@ class Leaderboard:
     problems: list[str] = field(default_factory=list)
     files: int = 0
     notes: list[str] = field(default_factory=list)
+    paper_table: str = ""
+    """The runs as rows of the paper's table (:meth:`favor_hf.report.Report.markdown`), MCQ and caption paired."""
 
 
 def _accuracy(scores: Mapping[str, Any], task: str) -> float | None:
@@ -78,7 +80,7 @@ def score_file(path: Path, judge: str = "official", caption_model: str | None = 
     else:
         run = score_run(path, judge=judge, caption_model=caption_model, records=records)
         entry = {"task": run.task, "model": run.model, "sampling": run.sampling, "universe": run.universe or {},
-                 "scores": run.scores, "intervals": run.intervals, "validity": run.validity}
+                 "scores": run.scores, "intervals": run.intervals, "validity": run.validity, "run": run}
     with _CACHE_LOCK:
         _CACHE[key] = entry
     return entry
@@ -133,10 +135,10 @@ def build_leaderboard(
     ``problems`` and left out. Runs over different item sets, and caption scores under
     different signatures, land in different groups, each ranked on its own (see ``notes``).
     """
-    from favor_hf.report import ReportError
+    from favor_hf.report import ReportError, assemble_report
     from favor_hf.resources import ResourceError
 
-    mcq_rows, caption_rows, problems = [], [], []
+    mcq_rows, caption_rows, problems, runs = [], [], [], []
     files = 0
     for source, folder in folders.items():
         if not folder.is_dir():
@@ -157,6 +159,7 @@ def build_leaderboard(
             if entry["task"] is None:
                 problems.append(f"{path.name}: no results yet")
                 continue
+            runs.append(entry["run"])
             scores = entry["scores"]
             base = {
                 "group": _item_set(entry["universe"]),
@@ -188,7 +191,8 @@ def build_leaderboard(
     if len(caption):
         notes.append("ceiling = score of the reference caption, floor = score of a constant generic caption, on the "
                      "same videos; normalised = (score - floor) / (ceiling - floor): favor-hf's, not the paper's")
-    return Leaderboard(mcq, caption, chart_data(mcq), problems, files, notes)
+    paper_table = assemble_report(runs, strict=False).markdown() if runs else ""
+    return Leaderboard(mcq, caption, chart_data(mcq), problems, files, notes, paper_table)
 
 
 def chart_data(mcq: pd.DataFrame) -> pd.DataFrame:
