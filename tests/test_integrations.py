@@ -194,3 +194,24 @@ def test_export_for_vlmevalkit(bench, records, tmp_path, capsys):
     assert judge_table(load_results(path, data_dir=bench.root))["official"]["ALL"] == 100.0
     assert main(["export", "--data-dir", str(bench.root), "--out", str(out), "--format", "vlmevalkit"]) == 2
     assert "--overwrite" in capsys.readouterr().err
+
+
+def test_same_answers_score_the_same_from_every_toolkit(bench, records, tmp_path, capsys):
+    """One run's answers written as favor-hf JSONL, VLMEvalKit xlsx and output_qa give identical scores."""
+    run = tmp_path / "random.jsonl"
+    assert main(["run", "--model", "random:0", "--data-dir", str(bench.root), "--out", str(run), "--frames", "8",
+                 "--no-score"]) == 0
+    answers = {r["id"]: r["output"] for r in read_results(run).records}
+    keys = [q["question_key"] for q in _questions(records)]
+    xlsx = tmp_path / "Random_FAVOR-Bench_8frame.xlsx"
+    rows = tsv_rows(records)
+    pd.DataFrame(rows).assign(prediction=[answers[k] for k in keys]).to_excel(xlsx, index=False)
+    upstream = tmp_path / "Random.jsonl"
+    with open(upstream, "w") as f:
+        for record in records:
+            entries = [{"task_type": q["task_type"], "correct_answer": q["correct_answer"],
+                        "output": answers[q["question_key"]], "judge": False} for q in record["questions"]]
+            f.write(json.dumps({record["video_name"]: entries}) + "\n")
+    tables = [judge_table(load_results(path, data_dir=bench.root)) for path in (run, xlsx, upstream)]
+    assert tables[0] == tables[1] == tables[2]
+    assert tables[0]["official"]["counts"]["ALL"] == len(keys)
