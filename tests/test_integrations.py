@@ -215,3 +215,43 @@ def test_same_answers_score_the_same_from_every_toolkit(bench, records, tmp_path
     tables = [judge_table(load_results(path, data_dir=bench.root)) for path in (run, xlsx, upstream)]
     assert tables[0] == tables[1] == tables[2]
     assert tables[0]["official"]["counts"]["ALL"] == len(keys)
+
+
+def test_summary_files_point_at_the_per_item_files(tmp_path):
+    lmms = tmp_path / "20261130_190513_results.json"
+    lmms.write_text(json.dumps({"results": {"favor_bench_mcq": {"ALL,none": 50.0}}, "config": {}}, indent=2))
+    with pytest.raises(ValueError, match="rerun lmms-eval with --log_samples"):
+        load_results(lmms)
+    score = tmp_path / "M_FAVOR-Bench_1fps_score.json"
+    score.write_text(json.dumps({"ALL": 40.0, "AS": 35.5}, indent=2))
+    with pytest.raises(ValueError, match="VLMEvalKit score file"):
+        load_results(score)
+
+
+def test_task_pack_functions(bench, records, tmp_path, monkeypatch):
+    """What lmms-eval calls, without lmms-eval: docs, prompt, clip, per-sample lines and aggregations."""
+    from favor_hf.integrations import lmms_eval_tasks as pack
+    from favor_hf.prompts import mcq_prompt
+
+    monkeypatch.setenv("FAVOR_DATA_DIR", str(bench.root))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    docs = pack.mcq_docs(None)
+    questions = _questions(records)
+    assert [d["question_key"] for d in docs] == [q["question_key"] for q in questions]
+    doc = docs[0]
+    assert pack.mcq_doc_to_text(doc) == mcq_prompt(questions[0]["question"], questions[0]["options"])
+    assert pack.mcq_doc_to_text(doc, {"pre_prompt": "P:", "post_prompt": ""}).startswith("P:Carefully watch")
+    [message] = pack.mcq_doc_to_messages(doc)
+    assert message["content"][0] == {"type": "video", "url": records[0]["video_path"]}
+    with pytest.raises(FileNotFoundError, match=f"{doc['video_name']!r} has no clip"):
+        pack.doc_to_visual({**doc, "video_path": None})
+    right = pack.mcq_process_results(doc, [doc["correct_answer"]])["ALL"]
+    failed = pack.mcq_process_results(docs[1], ["[LMMS_EVAL_REQUEST_FAILED after 5 retries] Connection error."])["ALL"]
+    assert right["error"] is None and failed["error"].startswith("[LMMS_EVAL_REQUEST_FAILED")
+    lines = [right, failed]
+    assert pack.mcq_aggregate_ALL(lines) == 100.0  # the failed request is counted apart, not scored
+    assert pack.mcq_aggregate_failed(lines) == 1.0
+    assert pack.mcq_aggregate_NSM(lines) != pack.mcq_aggregate_NSM(lines)  # nan: no NSM question
+    captions = pack.caption_docs(None)
+    assert [d["video_name"] for d in captions] == [r["video_name"] for r in records]
+    assert pack.caption_process_results(captions[0], ["A caption."])["final_score"]["task"] == "caption"

@@ -55,6 +55,17 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             return "lmms-eval"
         if len(item) == 1 and isinstance(next(iter(item.values())), list):
             return "upstream"
+    if path.suffix.lower() == ".json":
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            document = None
+        if isinstance(document, dict) and "results" in document and "config" in document:
+            raise ValueError(f"{path}: an lmms-eval results summary; favor-hf scores its per-sample log: rerun lmms-eval "
+                             "with --log_samples and pass the *_samples_favor_bench_*.jsonl file")
+        if isinstance(document, dict) and "ALL" in document:
+            raise ValueError(f"{path}: a VLMEvalKit score file (rounded accuracies only); pass its prediction file "
+                             "{model}_{dataset}.xlsx instead")
     raise ValueError(
         f"{path}: not a results file favor-hf reads ({', '.join(FORMATS)}): expected a favor-hf run JSON line, "
         "an lmms-eval sample with doc_id, an upstream {video: [answers]} line, or a VLMEvalKit .xlsx/.tsv table"
