@@ -296,10 +296,11 @@ def format_scores_with_intervals(
         return table
     intervals = mcq_intervals(records, judge)
     lines = table.splitlines()
-    width = max(len(line) for line in lines[:-1])
-    body = [lines[0].ljust(width) + f"  {LEVEL:.0%} CI (videos resampled)"]
-    for line in lines[1:-1]:
-        key = line.split()[0]
-        body.append(line.ljust(width) + "  " + format_interval(*intervals.get(key, (np.nan, np.nan)), digits=2))
-    bootstrap = f"intervals: {N_RESAMPLES} bootstrap resamples of videos, seed {SEED}"
-    return "\n".join([*body, lines[-1], bootstrap])
+    rows = [i for i, line in enumerate(lines) if line.split(" ", 1)[0] in MCQ_KEYS]
+    width = max(len(lines[i]) for i in [0, *rows])
+    lines[0] = lines[0].ljust(width) + f"  {LEVEL:.0%} CI (videos resampled)"
+    for i in rows:
+        key = lines[i].split(" ", 1)[0]
+        lines[i] = lines[i].ljust(width) + "  " + format_interval(*intervals.get(key, (np.nan, np.nan)), digits=2)
+    lines.append(f"intervals: {N_RESAMPLES} bootstrap resamples of videos, seed {SEED}")
+    return "\n".join(lines)
