@@ -294,3 +294,26 @@ def test_qwen3_vl_prompt_carries_the_sampled_frame_times(synth, tmp_path):
     assert re.findall(r"<([0-9.]+) seconds>", text) == [f"{t:.1f}" for t in pairs] == ["0.5", "1.5", "2.5", "3.5"]
     assert adapter.generate([request])[0]
     adapter.close()
+
+
+def test_streams_without_timestamps_are_sampled_in_decode_order(tmp_path):
+    import av
+
+    from favor_hf.video import frame_table, sample_video
+
+    path = str(tmp_path / "raw.h264")  # a raw H.264 stream: packets carry no timestamps
+    with av.open(path, "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(30):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 8 * i, dtype=np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    assert frame_table(path) is None
+    sampled = sample_video(path, num_frames=3)
+    assert sampled.indices == [5, 15, 25] and sampled.total == 30
+    assert [round(float(f.mean()) / 8) for f in sampled.frames] == [5, 15, 25]
+    clip = Sampling(frames=3, max_side=None).clip(path)
+    assert clip.indices == [5, 15, 25] and clip.source_frames == 30

@@ -230,7 +230,18 @@ def sample_frames(
     Raises:
         VideoError: the file is missing, unreadable or has no frames.
     """
-    return np.stack(sample_video(path, num_frames, fps, max_side)[0])
+    return np.stack(sample_video(path, num_frames, fps, max_side).frames)
+
+
+@dataclass(frozen=True)
+class SampledFrames:
+    """Frames taken from a video: RGB arrays, their source indices and times, the video's rate and length."""
+
+    frames: list[np.ndarray]
+    indices: list[int]
+    times: list[float]
+    fps: float
+    total: int
 
 
 def sample_video(
@@ -238,20 +249,24 @@ def sample_video(
     num_frames: int | None = 8,
     fps: float | None = None,
     max_side: int | None = None,
-) -> tuple[list[np.ndarray], list[int], FrameTable | None]:
-    """:func:`sample_frames` with the chosen frame indices and the video's :class:`FrameTable`."""
+) -> SampledFrames:
+    """:func:`sample_frames` with the chosen frames' source indices and times (seconds from the first frame)."""
     if fps is not None and fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
     if fps is None and num_frames is not None and num_frames <= 0:
         raise ValueError(f"num_frames must be positive, got {num_frames}")
     table = frame_table(path)
-    if table is None:  # no usable timestamps: decode everything in order
-        decoded = [(time, frame) for time, frame in _decoded(path)]
-        times = [time - decoded[0][0] for time, _ in decoded]
-        indices = _choose(len(decoded), times, num_frames, fps)
-        return [_rgb(decoded[i][1], max_side) for i in indices], indices, None
+    if table is None:  # no usable timestamps: one pass for the frame times, one for the chosen frames
+        times = [time for time, _ in _decoded(path)]
+        times = [time - times[0] for time in times]
+        indices = _choose(len(times), times, num_frames, fps)
+        rate = (len(times) - 1) / times[-1] if len(times) > 1 and times[-1] > 0 else probe(path).fps
+        return SampledFrames(_decode_in_order(path, indices, max_side), indices, [times[i] for i in indices], rate,
+                             len(times))
     indices = _choose(len(table.pts), table.times, num_frames, fps)
-    return decode_frames(path, indices, max_side, table), indices, table
+    times = table.times
+    return SampledFrames(decode_frames(path, indices, max_side, table), indices, [times[i] for i in indices], table.fps,
+                         len(table.pts))
 
 
 def _choose(total: int, times: Sequence[float], num_frames: int | None, fps: float | None) -> list[int]:

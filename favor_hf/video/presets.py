@@ -185,25 +185,13 @@ class Sampling:
             )
         import av
 
-        frames, indices, table = sample_video(path, self.frames, self.fps, None if self.budget else self.max_side)
-        stacked = np.stack(frames)
+        sampled = sample_video(path, self.frames, self.fps, None if self.budget else self.max_side)
+        frames = np.stack(sampled.frames)
         decoder = f"pyav {av.__version__}"
         if self.budget:
-            stacked = resize_to_budget(stacked, self.min_pixels, self.max_pixels, self.total_pixels)
+            frames = resize_to_budget(frames, self.min_pixels, self.max_pixels, self.total_pixels)
             decoder += f" + qwen-vl-utils {OFFICIAL_QWEN_VL_UTILS} budget"
-        if table is not None:
-            times, fps = table.times, table.fps
-        else:
-            fps = float(_probe_fps(path))
-            times = [i / fps if fps else 0.0 for i in range(max(indices) + 1)]
-        return Clip(stacked, indices, [times[i] for i in indices], decoder, fps,
-                    len(table.pts) if table is not None else len(times))
-
-
-def _probe_fps(path: str | os.PathLike[str]) -> float:
-    from favor_hf.video.decode import probe
-
-    return probe(path).fps
+        return Clip(frames, sampled.indices, sampled.times, decoder, sampled.fps, sampled.total)
 
 
 def official_nframes(total_frames: int, video_fps: float, fps: float = OFFICIAL_FPS) -> int:
