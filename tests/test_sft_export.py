@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_train_config import sharegpt_records, write_train
 
-from favor_hf.data.records import load_video_records
+from favor_hf.data.records import DataError, load_video_records
 from favor_hf.data.sharegpt import parse_structured
 from favor_hf.finetune.examples import STRUCTURED_FIELDS, build_examples, split_of
 from favor_hf.finetune.export import export_sft
@@ -37,7 +37,7 @@ def test_cli_writes_three_formats_split_by_video(synth_dir: Path, tmp_path: Path
     records = load_video_records(synth_dir)
     heldout = {r["video_name"] for r in records if split_of(r["video_name"], 0.4) == "heldout"}
     assert 0 < len(heldout) < len(records)  # this seed gives both splits
-    assert f"heldout: {len(heldout)} videos" in run.stdout and "skipped: 0 (nothing)" in run.stdout
+    assert f"heldout: {len(heldout)} videos" in run.stdout and "skipped (videos or items): 0 (nothing)" in run.stdout
 
     info = json.loads((out / "llamafactory" / "dataset_info.json").read_text())
     assert info["favor_train"] == {
@@ -122,5 +122,7 @@ def test_cli_errors_name_the_flags(tmp_path: Path):
     run = _cli("sft-export", "--data-dir", str(tmp_path), "--out", str(tmp_path / "sft"), "--heldout", "1.5")
     assert run.returncode == 2 and "--heldout" in run.stderr
     (tmp_path / "t.json").write_text(json.dumps(sharegpt_records()[3:]), encoding="utf-8")
-    with pytest.raises(Exception, match="no example to write: all 2 videos were skipped"):
+    with pytest.raises(DataError, match=r"no example to write: all 2 videos were skipped.*\(data_dir=\)"):
         export_sft(tmp_path / "sft", train=tmp_path / "t.json")
+    run = _cli("sft-export", "--train", str(tmp_path / "t.json"), "--out", str(tmp_path / "sft"))
+    assert run.returncode == 2 and "give that DIR (--data-dir)" in run.stderr

@@ -53,6 +53,8 @@ def test_collator_trains_on_the_answer_after_the_evaluation_inputs(tiny_qwen2_5_
     assert adapter.video_input == "video" and "pixel_values_videos" in batch
     prompt = batch["input_ids"][0][batch["attention_mask"][0] == 1][: alone["input_ids"].shape[1]]
     assert prompt.tolist() == alone["input_ids"][0].tolist()  # the model trains on what it is evaluated on
+    loss = adapter.model(**batch).loss  # a padded batch of two goes through the model
+    assert math.isfinite(loss.item())
 
 
 def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path, capsys):

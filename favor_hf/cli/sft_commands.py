@@ -26,6 +26,7 @@ def _sampling_flags(args: argparse.Namespace) -> str:
 
 
 def _sft_export(args: argparse.Namespace) -> int:
+    from favor_hf.cli.flags import in_flags
     from favor_hf.data.records import DataError
     from favor_hf.finetune.export import export_sft
 
@@ -40,7 +41,7 @@ def _sft_export(args: argparse.Namespace) -> int:
             prompt=prompt, target=args.target, mcq=args.mcq, heldout=args.heldout, seed=args.seed,
         )
     except DataError as err:
-        return _error(str(err))
+        return _error(in_flags(str(err), {"data_dir=": "--data-dir"}))
     print(result.summary())
     return 0
 

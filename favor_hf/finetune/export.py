@@ -40,7 +40,7 @@ class SftExportResult:
         for fmt, files in self.files.items():
             lines.append(f"  {fmt}: " + ", ".join(str(p) for p in files.values()))
         skipped = self.examples.skipped
-        lines.append(f"  skipped: {sum(skipped.values()):,}" + ("" if skipped else " (nothing)"))
+        lines.append(f"  skipped (videos or items): {sum(skipped.values()):,}" + ("" if skipped else " (nothing)"))
         for reason, n in sorted(skipped.items()):
             lines.append(f"    {reason}: {n:,} (e.g. {', '.join(self.examples.skipped_examples[reason])})")
         if self.report.counts:
@@ -75,7 +75,7 @@ def export_sft(
     if not examples.examples:
         raise DataError(
             f"no example to write: all {len(records)} videos were skipped ({dict(examples.skipped)}); "
-            "put the clips under DIR/videos/FAVOR-Train/ or next to the file"
+            "put the clips next to the file or under DIR/videos/FAVOR-Train/ and give that DIR (data_dir=)"
         )
     result = SftExportResult(Path(out), examples, report, num_videos=len(records))
     for fmt in formats:
