@@ -4,7 +4,7 @@ FAVOR-Bench (arXiv 2503.14935) measures fine-grained video motion understanding 
 8,184 multiple-choice questions over 1,776 videos and an LLM-free open-ended caption score.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 __all__ = ["load_bench", "load_metric", "__version__"]

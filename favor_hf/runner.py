@@ -340,7 +340,12 @@ def selected_final_records(path: str | Path, ids: Sequence[str] | None = None) -
 
 
 def score_records(
-    records: Sequence[dict[str, Any]], task: str, *, judge: str = "official", caption_model: str | None = None
+    records: Sequence[dict[str, Any]],
+    task: str,
+    *,
+    judge: str = "official",
+    caption_model: str | None = None,
+    official_hash_seed: int = 0,
 ) -> dict[str, Any]:
     """Score the finished lines of a results file; failed lines are counted, not scored.
 
@@ -359,7 +364,7 @@ def score_records(
         from favor_hf.caption import score_captions
 
         options = {"model_name": caption_model} if caption_model else {}
-        scores = dict(score_captions(predictions, references, **options))
+        scores = dict(score_captions(predictions, references, official_hash_seed=official_hash_seed, **options))
     universe = (records[0].get("universe") or {}).get("items") if records else None
     return {**scores, "answered": len(answered), "failed": len(records) - len(answered), "universe": universe}
 
@@ -388,6 +393,7 @@ def format_scores(scores: dict[str, Any], task: str) -> str:
         rows = [(key, f"{scores[key]:.4f}", "") for key in CAPTION_SCORE_KEYS if key in scores]
         header = ("score", "mean", "")
         footer = f"caption model: {scores.get('model_name', '?')}, videos: {scores.get('num_videos', 0)}"
+        footer += f"\nsignature: {scores.get('signature', '?')}"
     if not rows:
         return "no finished items to score"
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]

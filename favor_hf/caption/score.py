@@ -27,6 +27,8 @@ from favor_hf.caption.match import (
     order_score,
 )
 from favor_hf.caption.parse import MotionList, parse_camera_segments, parse_chronological, parse_motion_list
+from favor_hf.caption.set_orders import DEFAULT_HASH_SEED
+from favor_hf.caption.signature import score_signature
 from favor_hf.caption.similarity import VideoSimilarity
 from favor_hf.caption.verbs import VerbAnalyzer
 from favor_hf.resources import load_word_lists
@@ -275,7 +277,7 @@ def compared_records(records: Sequence[Any], kind: str) -> list[Any]:
 
 
 def _extract_all(
-    predictions: Sequence[str | Mapping[str, Any]], word_lists: dict[str, Any], show_progress: bool
+    predictions: Sequence[str | Mapping[str, Any]], word_lists: dict[str, Any], hash_seed: int, show_progress: bool
 ) -> list[dict[str, Any]]:
     from favor_hf.caption.extract import EXTRACTION_FIELDS, CaptionExtractor  # step 1 loads NLTK
 
@@ -284,7 +286,7 @@ def _extract_all(
     for index, prediction in enumerate(tqdm(predictions, desc="Extracting captions", disable=not show_progress)):
         if isinstance(prediction, str):
             if extractor is None:
-                extractor = CaptionExtractor(word_lists)
+                extractor = CaptionExtractor(word_lists, official_hash_seed=hash_seed)
             extractions.append(dict(extractor(prediction)))
         elif isinstance(prediction, Mapping):
             _compared_fields("predictions", index, prediction)
@@ -308,6 +310,7 @@ def score_captions(
     batch_size: int = 64,
     device: str | None = None,
     show_progress: bool = False,
+    official_hash_seed: int = DEFAULT_HASH_SEED,
 ) -> dict[str, Any]:
     """Score free-form captions against FAVOR annotations with the LLM-free metric.
 
@@ -325,9 +328,11 @@ def score_captions(
         batch_size: strings per embedding batch.
         device: torch device for the model.
         show_progress: progress bars for extraction, embedding and scoring.
+        official_hash_seed: step 1 equals the official run under this ``PYTHONHASHSEED``.
 
     Returns:
-        The mean of each of the 13 scores, ``num_videos`` and ``model_name`` (the model used).
+        The mean of each of the 13 scores, ``num_videos``, ``model_name`` (the model used)
+        and ``signature`` (:mod:`favor_hf.caption.signature`: what decides the numbers).
 
     Example:
         >>> score_captions(["The camera pans left. A man walks in."],
@@ -340,7 +345,7 @@ def score_captions(
     config = resolve_config(config)
     reference_fields = [_compared_fields("references", i, reference) for i, reference in enumerate(references)]
     word_lists = load_word_lists(dictionary_path)
-    extractions = _extract_all(predictions, word_lists, show_progress)
+    extractions = _extract_all(predictions, word_lists, official_hash_seed, show_progress)
     pairs = [_parse_pair(pred, ref) for pred, ref in zip(extractions, reference_fields)]
     model, used_model = load_sentence_model(model_name, device)
     embeddings = EmbeddingTable(model, batch_size=batch_size, show_progress=show_progress)
@@ -366,7 +371,11 @@ def score_captions(
     result: dict[str, Any] = {
         key: float(np.mean([video[key] for video in details])) if details else 0.0 for key in CAPTION_SCORE_KEYS
     }
-    result.update(num_videos=len(details), model_name=used_model)
+    result.update(
+        num_videos=len(details),
+        model_name=used_model,
+        signature=score_signature(model, used_model, word_lists, config, official_hash_seed),
+    )
     if return_details:
         result["details"] = details
     return result

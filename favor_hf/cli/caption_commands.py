@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from favor_hf.cli.flags import SCORE_CAPTIONS_FLAGS, in_flags
+from favor_hf.cli.flags import SCORE_CAPTIONS_FLAGS, add_hash_seed_option, in_flags
 from favor_hf.data.records import VIDEO_PERSPECTIVE, DataError, load_annotation_records, read_json, video_stem
 from favor_hf.schema import CAPTION_SCORE_KEYS
 
@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dictionary", help="local copy of the official word lists (.pkl or .json)")
     parser.add_argument("--batch-size", type=int, default=64, help="strings per embedding batch")
     parser.add_argument("--device", help="torch device for the model, e.g. cpu or cuda")
+    add_hash_seed_option(parser)
     parser.add_argument("--subset", action="store_true",
                         help="score the videos present in both files and skip the others (default: an error)")
     parser.set_defaults(func=_score_captions)
@@ -110,12 +111,14 @@ def _score_captions(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             device=args.device,
             show_progress=True,
+            official_hash_seed=args.official_hash_seed,
         )
     except (CaptionInputError, ResourceError) as err:
         print(f"error: {in_flags(str(err), SCORE_CAPTIONS_FLAGS)}", file=sys.stderr)
         return 2
     means = {key: result[key] for key in CAPTION_SCORE_KEYS}
     output = {
+        "signature": result["signature"],
         "model_name": result["model_name"],
         "num_videos": result["num_videos"],
         "means": means,
@@ -128,6 +131,7 @@ def _score_captions(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(args.csv, videos, result["details"])
     print(f"model: {result['model_name']}  videos: {result['num_videos']}")
+    print(f"signature: {result['signature']}")
     for key, value in means.items():
         print(f"{key:<26}{value:.4f}")
     return 0

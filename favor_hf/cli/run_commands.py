@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from favor_hf.cli.flags import add_hash_seed_option
 from favor_hf.distributed import rank_aware
 from favor_hf.results import FRAME_PRESETS, TASKS
 from favor_hf.schema import MCQ_JUDGES
@@ -108,6 +109,7 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
                         help="MCQ judge: official substring rule (default) or strict single-option parsing")
     parser.add_argument("--caption-model", default=None,
                         help="sentence-transformers model of the caption score (name or local path)")
+    add_hash_seed_option(parser)
 
 
 def _fail(message: str) -> int:
@@ -178,7 +180,8 @@ def _run(args: argparse.Namespace) -> int:
     if not args.no_score:
         finals = selected_final_records(args.out, summary.item_ids)
         try:
-            summary.scores = score_records(finals, args.task, judge=args.judge, caption_model=args.caption_model)
+            summary.scores = score_records(finals, args.task, judge=args.judge, caption_model=args.caption_model,
+                                           official_hash_seed=args.official_hash_seed)
         except (ResourceError, ValueError) as err:
             print(summary.format())
             return _fail(f"scoring failed: {err}\nThe results are saved; score them with "
@@ -204,7 +207,8 @@ def _score(args: argparse.Namespace) -> int:
     if args.task and args.task != task:
         return _fail(f"{args.results} holds {task} results, not {args.task}")
     try:
-        scores = score_records(finals, task, judge=args.judge, caption_model=args.caption_model)
+        scores = score_records(finals, task, judge=args.judge, caption_model=args.caption_model,
+                               official_hash_seed=args.official_hash_seed)
     except (ResourceError, ValueError) as err:
         return _fail(f"scoring failed: {err}")
     print(format_results_header(finals))

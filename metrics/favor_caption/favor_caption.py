@@ -18,10 +18,12 @@ annotation: camera-motion segments, subjects and each subject's actions are matc
 Sentence-BERT similarity with verb, WordNet and position adjustments, order is scored with
 Kendall's tau, and 13 scores result, the last being a weighted final score.
 
-This module reproduces the official scorer (per-video scores equal the official step 2
-within 1e-6) while being deterministic, scoring each video on its own inputs only, and
-never switching models silently: if the requested Sentence-BERT model cannot be loaded, it
-raises an error that says how to provide it.
+This module reproduces the official scorer: step 1 equals the official run under a chosen
+PYTHONHASHSEED (default 0), and per-video step-2 scores equal the official ones within
+1e-6. Unlike the official code it gives the same scores on every CPU (near-ties of
+similarities are decided by a documented rule, not by the last bit of float arithmetic),
+scores each video on its own inputs only, and never switches models silently. Every result
+carries a signature naming what decides its numbers.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -43,6 +45,8 @@ Args:
     dictionary_path (str): local copy of the official word lists (.pkl or .json).
     batch_size (int): strings per embedding batch. Default 64.
     device (str): torch device of the model.
+    official_hash_seed (int): step 1 equals the official run under this PYTHONHASHSEED.
+        Default 0.
 Returns:
     camera_motion_score, camera_precision_score, camera_recall_score, camera_order_score,
     subject_action_score, subject_precision_score, subject_recall_score, subject_order_score,
@@ -50,6 +54,8 @@ Returns:
     final_score (float): means over the videos, each in [0, 1].
     num_videos (int): the number of videos scored.
     model_name (str): the Sentence-BERT model used.
+    signature (str): what decides the numbers (favor-hf version, model and weights hash,
+        word lists, NLTK data, hash seed, configuration); equal signatures, comparable scores.
     details (list of dict): with return_details=True only.
 Examples:
     >>> favor_caption = evaluate.load("favor_caption")
@@ -116,6 +122,7 @@ class FavorCaption(evaluate.Metric):
         dictionary_path=None,
         batch_size=64,
         device=None,
+        official_hash_seed=0,
     ):
         return score_captions(
             predictions,
@@ -126,4 +133,5 @@ class FavorCaption(evaluate.Metric):
             dictionary_path=dictionary_path,
             batch_size=batch_size,
             device=device,
+            official_hash_seed=official_hash_seed,
         )
