@@ -101,3 +101,14 @@ def test_bad_train_file_names_file_and_record(tmp_path: Path):
     bad.write_text(json.dumps({"prompt": "hi", "completion": "x"}) + "\n", encoding="utf-8")
     run = _cli("sft", "--model", "unused", "--train-file", str(bad), "--out", str(tmp_path / "o"))
     assert run.returncode == 2 and f"{bad}: record 0" in run.stderr and "sft-export --format trl" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("sampling", "video_input", "visual_key"),
+    [(Sampling(official=True, max_side=None), "video", "pixel_values_videos"), (PRESET, "images", "pixel_values")],
+)
+def test_collator_follows_the_preset_and_video_input(tiny_qwen2_5_vl: str, sft_data, sampling, video_input, visual_key):
+    _, train_file = sft_data
+    adapter = TransformersAdapter(tiny_qwen2_5_vl, device="cpu", video_input=video_input)
+    batch = VideoSftCollator(adapter, sampling)(load_sft_file(train_file)[:2])
+    assert visual_key in batch and math.isfinite(adapter.model(**batch).loss.item())
