@@ -245,13 +245,16 @@ def test_task_pack_functions(bench, records, tmp_path, monkeypatch):
     assert message["content"][0] == {"type": "video", "url": records[0]["video_path"]}
     with pytest.raises(FileNotFoundError, match=f"{doc['video_name']!r} has no clip"):
         pack.doc_to_visual({**doc, "video_path": None})
-    right = pack.mcq_process_results(doc, [doc["correct_answer"]])["ALL"]
-    failed = pack.mcq_process_results(docs[1], ["[LMMS_EVAL_REQUEST_FAILED after 5 retries] Connection error."])["ALL"]
-    assert right["error"] is None and failed["error"].startswith("[LMMS_EVAL_REQUEST_FAILED")
-    lines = [right, failed]
-    assert pack.mcq_aggregate_ALL(lines) == 100.0  # the failed request is counted apart, not scored
-    assert pack.mcq_aggregate_failed(lines) == 1.0
-    assert pack.mcq_aggregate_NSM(lines) != pack.mcq_aggregate_NSM(lines)  # nan: no NSM question
+    right = pack.mcq_process_results(doc, [doc["correct_answer"]])
+    hedge = pack.mcq_process_results(doc, [" or ".join(doc["options"][:2])])
+    failed = pack.mcq_process_results(docs[1], ["[LMMS_EVAL_REQUEST_FAILED after 5 retries] Connection error."])
+    assert right["favor_hf"]["error"] is None and failed["favor_hf"]["error"].startswith("[LMMS_EVAL_REQUEST_FAILED")
+    assert right["AS"] == {"task_type": doc["task_type"], "failed": False, "official": True, "strict": True, "hedged": False}
+    verdicts = [right["ALL"], failed["ALL"]]
+    assert pack.mcq_aggregate_ALL(verdicts) == 100.0  # the failed request is counted apart, not scored
+    assert pack.mcq_aggregate_failed(verdicts) == 1.0
+    assert pack.mcq_aggregate_NSM(verdicts) != pack.mcq_aggregate_NSM(verdicts)  # nan: no NSM question
+    assert pack.mcq_aggregate_hedged([right["ALL"], hedge["ALL"]]) == 1.0
     captions = pack.caption_docs(None)
     assert [d["video_name"] for d in captions] == [r["video_name"] for r in records]
     assert pack.caption_process_results(captions[0], ["A caption."])["final_score"]["task"] == "caption"

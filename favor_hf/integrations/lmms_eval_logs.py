@@ -2,8 +2,8 @@
 
 lmms-eval writes ``OUTPUT/<model>/<date>_samples_<task>.jsonl``: per document its
 ``doc_id``, ``target``, ``filtered_resps`` and the values ``process_results`` returned, but
-not the document. The favor-hf task pack returns a whole favor-hf results line as each
-metric's value (:mod:`favor_hf.integrations.lmms_eval_tasks`), so the log holds everything
+not the document. The favor-hf task pack returns the item's whole favor-hf results line
+among those values (:mod:`favor_hf.integrations.lmms_eval_tasks`), so the log holds everything
 needed to re-score it; this module takes that line back. The model and frame sampling come
 from the run's ``<date>_results.json`` next to it (``model_args``: ``model_version``,
 ``model`` or ``pretrained``; ``max_frames_num`` or ``video_fps``), else the folder name.

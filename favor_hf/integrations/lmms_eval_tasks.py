@@ -11,11 +11,13 @@ holds YAML files and a ``utils.py`` that re-exports this module, as lmms-eval's
 - **prompt**: the official MCQ prompt (:func:`favor_hf.prompts.mcq_prompt`) or favor-hf's
   :data:`~favor_hf.prompts.CAPTION_PROMPT`, with the clip as a ``video`` part; the frames are
   sampled by the lmms-eval model (``max_frames_num=N`` or ``video_fps=1`` model args).
-- **per sample**: a favor-hf results line (:func:`~favor_hf.integrations.records.imported_record`);
-  lmms-eval logs it with ``--log_samples``, so its sample logs convert back losslessly.
-- **aggregation**: :func:`favor_hf.runner.score_records`, the code of ``favor-hf score``:
-  official judge per task (``ALL``, ``AS`` ... ``NSM``, percent), strict judge
-  (``strict_ALL`` ...), ``hedged``; the 13 caption scores. A request lmms-eval reports as
+- **per sample**: a favor-hf results line (:func:`~favor_hf.integrations.records.imported_record`),
+  which lmms-eval logs with ``--log_samples``, so its sample logs convert back losslessly; for
+  an MCQ also its verdicts by :func:`favor_hf.mcq.mcq_accuracy` (both judges, hedged).
+- **aggregation**: the code of ``favor-hf score``: :func:`favor_hf.mcq.summarize` of the verdicts,
+  official judge per task (``ALL``, ``AS`` ... ``NSM``, percent), strict judge (``strict_ALL``
+  ...), ``hedged``; the caption ``final_score`` by :func:`favor_hf.runner.score_records` (the 12
+  other caption scores: ``favor-hf score`` on the samples log). A request lmms-eval reports as
   failed is counted in ``failed`` and not scored, as in ``favor-hf run``. A task with no
   questions in the data reports ``nan``.
 
@@ -31,8 +33,10 @@ from functools import partial
 from typing import Any
 
 from favor_hf.integrations.records import imported_record
+from favor_hf.mcq import mcq_accuracy, summarize
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
-from favor_hf.schema import ANNOTATION_FIELDS, CAPTION_SCORE_KEYS, TASK_CODES
+from favor_hf.schema import ANNOTATION_FIELDS, TASK_CODES
+from favor_hf.schema import MCQ_JUDGES as JUDGES
 
 CAPTION_MODEL_ENV = "FAVOR_CAPTION_MODEL"
 FAILED_PREFIX = "[LMMS_EVAL_REQUEST_FAILED"
@@ -110,8 +114,10 @@ caption_doc_to_messages = partial(_messages, caption_doc_to_text)
 
 MCQ_METRICS: tuple[str, ...] = ("ALL", *TASK_CODES, *(f"strict_{k}" for k in ("ALL", *TASK_CODES)), "hedged", "failed")
 """Metric names of ``favor_bench_mcq``: official-judge accuracy per task, strict-judge accuracy, counts."""
-CAPTION_METRICS: tuple[str, ...] = (*CAPTION_SCORE_KEYS, "failed")
+CAPTION_METRICS: tuple[str, ...] = ("final_score", "failed")
 """Metric names of ``favor_bench_caption``."""
+LINE_KEY = "favor_hf"
+"""``process_results`` key of an MCQ's favor-hf results line: logged once, not a metric."""
 
 
 def _line(doc: dict[str, Any], results: list[str], item_id: str, reference: dict[str, Any]) -> dict[str, Any]:
@@ -122,45 +128,54 @@ def _line(doc: dict[str, Any], results: list[str], item_id: str, reference: dict
 
 
 def mcq_process_results(doc: dict[str, Any], results: list[str]) -> dict[str, dict[str, Any]]:
-    """The favor-hf results line of one answer, under every metric name."""
+    """The answer's favor-hf results line (under :data:`LINE_KEY`) and its verdicts (under every metric).
+
+    The answer is judged alone by :func:`favor_hf.mcq.mcq_accuracy`, the code of ``favor-hf score``,
+    with both judges; the metric values stay small, so the samples log holds the line once.
+    """
     reference = {"correct_answer": doc["correct_answer"], "options": list(doc["options"]), "task_type": doc["task_type"]}
     line = _line(doc, results, doc["question_key"], reference)
-    return {metric: line for metric in MCQ_METRICS}
+    verdict: dict[str, Any] = {"task_type": doc["task_type"], "failed": line["error"] is not None}
+    if not verdict["failed"]:
+        for judge in JUDGES:
+            scores = mcq_accuracy([line["output"]], [reference], judge=judge)
+            verdict[judge] = scores["correct"]["ALL"] == 1
+        verdict["hedged"] = scores["hedged"] == 1
+    return {LINE_KEY: line, **{metric: verdict for metric in MCQ_METRICS}}
 
 
 def caption_process_results(doc: dict[str, Any], results: list[str]) -> dict[str, dict[str, Any]]:
-    """The favor-hf results line of one caption, under every metric name."""
+    """The caption's favor-hf results line (under ``final_score``, which scores it) and whether it failed."""
     line = _line(doc, results, doc["video_name"], {f: doc[f] for f in ANNOTATION_FIELDS})
-    return {metric: line for metric in CAPTION_METRICS}
+    return {"final_score": line, "failed": {"failed": line["error"] is not None}}
 
 
-_SCORED: dict[tuple, dict[str, Any]] = {}
+def _mcq_aggregate(metric: str, verdicts: list[dict[str, Any]]) -> float:
+    """A metric over the verdicts: :func:`favor_hf.mcq.summarize` of the answered ones, as ``favor-hf score``."""
+    if metric == "failed":
+        return float(sum(v["failed"] for v in verdicts))
+    answered = [v for v in verdicts if not v["failed"]]
+    if metric == "hedged":
+        return float(sum(v["hedged"] for v in answered))
+    judge, key = ("strict", metric.removeprefix("strict_")) if metric.startswith("strict_") else ("official", metric)
+    value = summarize([v[judge] for v in answered], [v["task_type"] for v in answered]).get(key) if answered else None
+    return float("nan") if value is None else float(value)
 
 
-def _scores(lines: list[dict[str, Any]], task: str, judge: str = "official") -> dict[str, Any]:
-    """:func:`favor_hf.runner.score_records` of the lines, computed once per set of lines and judge."""
+def _caption_aggregate(metric: str, items: list[dict[str, Any]]) -> float:
+    """``failed``, or the mean ``final_score`` of the answered captions by :func:`favor_hf.runner.score_records`."""
+    if metric == "failed":
+        return float(sum(item["failed"] for item in items))
     from favor_hf.runner import score_records
 
-    key = (task, judge, tuple((line["id"], line["output"], line["error"]) for line in lines))
-    if key not in _SCORED:
-        options = {"caption_model": os.environ.get(CAPTION_MODEL_ENV)} if task == "caption" else {"judge": judge}
-        _SCORED.clear()
-        _SCORED[key] = score_records(lines, task, **options)
-    return _SCORED[key]
-
-
-def _aggregate(task: str, metric: str, lines: list[dict[str, Any]]) -> float:
-    if metric == "failed":
-        return float(sum(line["error"] is not None for line in lines))
-    judge, key = ("strict", metric.removeprefix("strict_")) if metric.startswith("strict_") else ("official", metric)
-    value = _scores(lines, task, judge).get(key)
+    value = score_records(items, "caption", caption_model=os.environ.get(CAPTION_MODEL_ENV)).get(metric)
     return float("nan") if value is None else float(value)
 
 
 for _metric in MCQ_METRICS:
-    globals()[f"mcq_aggregate_{_metric}"] = partial(_aggregate, "mcq", _metric)
+    globals()[f"mcq_aggregate_{_metric}"] = partial(_mcq_aggregate, _metric)
 for _metric in CAPTION_METRICS:
-    globals()[f"caption_aggregate_{_metric}"] = partial(_aggregate, "caption", _metric)
+    globals()[f"caption_aggregate_{_metric}"] = partial(_caption_aggregate, _metric)
 
 __all__ = [
     "caption_doc_to_messages", "caption_doc_to_text", "caption_docs", "caption_process_results", "doc_to_visual",
