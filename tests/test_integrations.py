@@ -258,3 +258,12 @@ def test_task_pack_functions(bench, records, tmp_path, monkeypatch):
     captions = pack.caption_docs(None)
     assert [d["video_name"] for d in captions] == [r["video_name"] for r in records]
     assert pack.caption_process_results(captions[0], ["A caption."])["final_score"]["task"] == "caption"
+
+
+def test_vlmevalkit_numeric_looking_cells_stay_text(tmp_path):
+    table = pd.DataFrame({"index": [0, 1], "question_id": [0, 0], "video": ["00123", "00124"], "task_type": ["CM", "AS"],
+                          "options": ["['1', '2']", "['1', '2']"], "answer": ["1", "2"], "prediction": ["2", None]})
+    path = tmp_path / "m_FAVOR-Bench.xlsx"
+    table.to_excel(path, index=False)
+    lines = read_predictions(path)
+    assert [(r["id"], r["output"], r["reference"]["correct_answer"]) for r in lines] == [("00123_1", "2", "1"), ("00124_1", "", "2")]

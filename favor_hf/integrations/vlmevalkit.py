@@ -41,6 +41,7 @@ TSV_COLUMNS: tuple[str, ...] = (
     *[f for f in ANNOTATION_FIELDS if f != "num_subjects"],
 )
 """Columns of VLMEvalKit's FAVOR-Bench TSV, in its order."""
+_TEXT_COLUMNS: tuple[str, ...] = ("prediction", "options", "answer", "correct_answer", "task_type", "video", "video_name")
 _SAMPLING = re.compile(r"_(?:(\d+(?:\.\d+)?)fps|(\d+)frame)", re.IGNORECASE)
 
 
@@ -51,10 +52,11 @@ class VLMEvalKitError(ValueError):
 def _read_table(path: Path) -> Any:
     import pandas as pd
 
+    text = dict.fromkeys(_TEXT_COLUMNS, str)  # ids like "00123" and answers like "3" stay text
     try:
         if path.suffix.lower() in (".xlsx", ".xls"):
-            return pd.read_excel(path)
-        return pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",")
+            return pd.read_excel(path, dtype=text)
+        return pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=text)
     except Exception as err:  # pandas raises many types for a bad file
         raise VLMEvalKitError(f"{path}: cannot read as a VLMEvalKit prediction table ({type(err).__name__}: {err})") from err
 
