@@ -3,14 +3,12 @@
 Uses ``shared/favor/reference`` (120 captions scored by the official pipeline with
 all-MiniLM-L6-v2) and prints:
 
-(a) step 2 alone: the official step-1 extractions of hash seeds 0..4 scored by
-    favor_hf against the official isolated per-video scores (max abs difference, videos
-    beyond 1e-6);
-(b) end to end: favor_hf's own extraction and scoring of the captions against the official
-    range over seeds 0..4: share of videos whose final_score lies in [min - 0.01, max + 0.01],
-    and each mean score's distance to the official mean (the mean over seeds 0..4; the
-    largest distance to a single seed's mean is shown too);
-plus the share of captions whose extraction equals the official one under some seed 0..9.
+(a) step 1: for each hash seed 0..9, the captions whose extraction with
+    ``official_hash_seed=N`` equals the official extraction under ``PYTHONHASHSEED=N``;
+(b) step 2 alone: the official step-1 extractions of seeds 0..4 scored by favor_hf against
+    the official isolated per-video scores (largest difference, videos beyond 1e-6);
+(c) end to end: favor_hf's own extraction and scoring of the captions under seed N against
+    the official scores of seed N (videos beyond 1e-6, largest difference of a mean).
 
     python benchmarks/caption_fidelity.py [--shared ../shared]
 """
@@ -20,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 from pathlib import Path
 
 STEP2_SEEDS = range(5)
@@ -30,6 +29,18 @@ def _read(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _compare(videos: list[str], details: list[dict], official: dict, keys) -> tuple[float, int, float, dict]:
+    """Largest per-video difference, videos beyond 1e-6, largest difference of a mean, and the means."""
+    worst, beyond = 0.0, 0
+    for video, detail in zip(videos, details):
+        diff = max(abs(detail[key] - official[video][key]) for key in keys)
+        worst = max(worst, diff)
+        beyond += diff > 1e-6
+    means = {key: sum(d[key] for d in details) / len(details) for key in keys}
+    official_means = {key: sum(official[v][key] for v in videos) / len(videos) for key in keys}
+    return worst, beyond, max(abs(means[k] - official_means[k]) for k in keys), means
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared")
@@ -37,7 +48,8 @@ def main() -> None:
     os.environ.setdefault("NLTK_DATA", str(args.shared / "nltk_data"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from favor_hf.caption import MINILM_MODEL, score_captions
-    from favor_hf.caption.extract import EXTRACTION_FIELDS
+    from favor_hf.caption.extract import EXTRACTION_FIELDS, CaptionExtractor
+    from favor_hf.resources import load_word_lists
     from favor_hf.schema import CAPTION_SCORE_KEYS
 
     reference_dir = args.shared / "favor" / "reference"
@@ -46,53 +58,35 @@ def main() -> None:
     captions = _read(reference_dir / "captions.json")
     videos = list(captions)
     references = [annotations[video] for video in videos]
-    official = {seed: _read(reference_dir / f"official_scores_isolated.seed{seed}.json") for seed in STEP2_SEEDS}
-
-    print(f"(a) step 2 alone, {len(videos)} videos x 13 scores, official step-1 output as predictions")
-    for seed in STEP2_SEEDS:
-        extraction = _read(reference_dir / f"official_extract.seed{seed}.json")
-        result = score_captions([extraction[v] for v in videos], references, model_name=MINILM_MODEL,
-                                dictionary_path=dictionary, return_details=True)
-        worst = 0.0
-        off = 0
-        for video, detail in zip(videos, result["details"]):
-            diff = max(abs(detail[key] - official[seed][video][key]) for key in CAPTION_SCORE_KEYS)
-            worst = max(worst, diff)
-            off += diff > 1e-6
-        print(f"  seed {seed}: max |diff| {worst:.2e}, videos beyond 1e-6: {off}/{len(videos)}")
-
-    result = score_captions([captions[v] for v in videos], references, model_name=MINILM_MODEL,
-                            dictionary_path=dictionary, return_details=True)
-    details = dict(zip(videos, result["details"]))
-
     extractions = {seed: _read(reference_dir / f"official_extract.seed{seed}.json") for seed in EXTRACT_SEEDS}
-    same = sum(
-        any(all(details[v]["extraction"][f] == extractions[s][v][f] for f in EXTRACTION_FIELDS) for s in EXTRACT_SEEDS)
-        for v in videos
-    )
-    print(f"(b) end to end with favor_hf's extraction, model {result['model_name']}")
-    print(f"  extraction equal to the official one under some seed 0..9: {same}/{len(videos)} ({same / len(videos):.1%})")
-    inside = 0
-    outside = []
-    for video in videos:
-        finals = [official[seed][video]["final_score"] for seed in STEP2_SEEDS]
-        ours = details[video]["final_score"]
-        if min(finals) - 0.01 <= ours <= max(finals) + 0.01:
-            inside += 1
-        else:
-            outside.append(f"{video} {ours:.4f} vs [{min(finals):.4f}, {max(finals):.4f}]")
-    print(f"  final_score within the official seed range +-0.01: {inside}/{len(videos)} ({inside / len(videos):.1%})")
-    for line in outside:
-        print(f"    outside: {line}")
-    print("  mean scores: ours | official (mean over seeds 0..4) | |difference| | largest |ours - one seed's mean|")
-    largest = 0.0
-    for key in CAPTION_SCORE_KEYS:
-        seed_means = [sum(official[s][v][key] for v in videos) / len(videos) for s in STEP2_SEEDS]
-        official_mean = sum(seed_means) / len(seed_means)
-        per_seed = max(abs(result[key] - mean) for mean in seed_means)
-        largest = max(largest, abs(result[key] - official_mean))
-        print(f"    {key:<26}{result[key]:.4f}  {official_mean:.4f}  {abs(result[key] - official_mean):.4f}  {per_seed:.4f}")
-    print(f"  largest |ours - official mean| over the 13 scores: {largest:.4f}")
+    official = {seed: _read(reference_dir / f"official_scores_isolated.seed{seed}.json") for seed in STEP2_SEEDS}
+    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"{len(videos)} reference captions, model {MINILM_MODEL}")
+
+    print("(a) step 1: extraction equal to the official run under the same PYTHONHASHSEED")
+    words = load_word_lists(dictionary)
+    for seed in EXTRACT_SEEDS:
+        extractor = CaptionExtractor(words, official_hash_seed=seed)
+        same = sum(
+            all(extractor(captions[v])[f] == extractions[seed][v][f] for f in EXTRACTION_FIELDS) for v in videos
+        )
+        print(f"  seed {seed}: {same}/{len(videos)}")
+
+    print("(b) step 2 alone, official step-1 output as predictions, 13 scores per video")
+    for seed in STEP2_SEEDS:
+        result = score_captions([extractions[seed][v] for v in videos], references, model_name=MINILM_MODEL,
+                                dictionary_path=dictionary, return_details=True)
+        worst, beyond, _, _ = _compare(videos, result["details"], official[seed], CAPTION_SCORE_KEYS)
+        print(f"  seed {seed}: max |diff| {worst:.2e}, videos beyond 1e-6: {beyond}/{len(videos)}")
+
+    print("(c) end to end: favor_hf's extraction and scores under seed N vs the official run under seed N")
+    for seed in STEP2_SEEDS:
+        result = score_captions([captions[v] for v in videos], references, model_name=MINILM_MODEL,
+                                dictionary_path=dictionary, return_details=True, official_hash_seed=seed)
+        worst, beyond, mean_diff, means = _compare(videos, result["details"], official[seed], CAPTION_SCORE_KEYS)
+        print(f"  seed {seed}: videos beyond 1e-6: {beyond}/{len(videos)} (max |diff| {worst:.2e}); "
+              f"mean final_score {means['final_score']:.4f}, largest |mean diff| {mean_diff:.2e}")
+    print(f"signature (seed 4): {result['signature']}")
 
 
 if __name__ == "__main__":
