@@ -162,3 +162,31 @@ def test_space_says_at_once_what_to_do(monkeypatch, tmp_path: Path):
             clip_run.get_adapter(clip_run.ModelChoice("transformers", "nobody/no-such-model"), public=False)
     finally:
         network.reset()
+
+
+def _cache_a_model(cache: Path, repo_id: str, model_dir: Path) -> None:
+    """Lay out ``model_dir`` as the Hugging Face cache holds a downloaded ``repo_id`` (refs/main -> snapshot)."""
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    commit = "0" * 40
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    (repo / "snapshots").mkdir()
+    (repo / "snapshots" / commit).symlink_to(model_dir, target_is_directory=True)
+
+
+@pytest.mark.parametrize("cache_variable", ["HF_HOME", "SENTENCE_TRANSFORMERS_HOME"])
+def test_cached_sentence_model_still_loads_without_the_hub(tmp_path: Path, minilm: str, cache_variable: str):
+    """Failing fast must not refuse a model that is in the cache: it loads, with the Hub unreachable."""
+    env = _env(tmp_path, offline=False)
+    cache = tmp_path / "hf" / "hub" if cache_variable == "HF_HOME" else tmp_path / "st"
+    env[cache_variable] = str(tmp_path / "hf") if cache_variable == "HF_HOME" else str(cache)
+    _cache_a_model(cache, "favor-test/cached-minilm", Path(minilm))
+    code = (
+        "from favor_hf.caption.embed import check_sentence_model, load_sentence_model\n"
+        "print(check_sentence_model('favor-test/cached-minilm'))\n"
+        "model, name = load_sentence_model('favor-test/cached-minilm')\n"
+        "print(name, model.encode(['walks to the left']).shape)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["favor-test/cached-minilm", "favor-test/cached-minilm", "(1,", "384)"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -78,9 +79,11 @@ def _unavailable(name: str, problem: str) -> ModelUnavailableError:
 
 
 def _in_hub_cache(name: str) -> bool:
+    """``name`` is in the Hugging Face cache (or in ``$SENTENCE_TRANSFORMERS_HOME``, which sentence-transformers reads)."""
     from huggingface_hub import try_to_load_from_cache
 
-    return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    caches = [None, os.environ.get("SENTENCE_TRANSFORMERS_HOME") or None]
+    return any(isinstance(try_to_load_from_cache(name, "config.json", cache_dir=cache), str) for cache in caches)
 
 
 def check_sentence_model(model_name: str) -> str:
