@@ -32,11 +32,8 @@ Example:
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -220,89 +217,3 @@ def mcq_accuracy(
     result = summarize(correct, [task for _, _, task in checked], hedged=hedged, full_counts=full_counts)
     result["thinking"] = thinking
     return result
-
-
-def read_upstream_results(path: str | os.PathLike[str]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """``(video, entries)`` per line of an upstream ``output_qa/*.jsonl`` file, in file order.
-
-    Each line is ``{video: [{task_type, correct_answer, output, judge}, ...]}``, the entries in
-    the order of that video's questions. Raises ``ValueError`` naming the file, line and field.
-    """
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: cannot read results file ({err})") from err
-    rows: list[tuple[str, list[dict[str, Any]]]] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}:{number}: not a JSON line ({err.msg}); a torn last line means the run was cut off") from err
-        if not isinstance(item, dict) or len(item) != 1 or not isinstance(next(iter(item.values())), list):
-            raise ValueError(f"{path}:{number}: expected {{video: [entries]}} with one video per line")
-        video, entries = next(iter(item.items()))
-        for k, entry in enumerate(entries):
-            missing = [f for f in ("task_type", "correct_answer", "output", "judge") if not isinstance(entry, dict) or f not in entry]
-            if missing:
-                raise ValueError(f"{path}:{number}: video {video!r} entry {k}: missing field(s) {', '.join(missing)}")
-        rows.append((video, entries))
-    return rows
-
-
-def score_upstream_results(
-    path: str | os.PathLike[str],
-    questions: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-    judge: str = "official",
-    full_counts: bool = False,
-) -> dict[str, Any]:
-    """Score an upstream results file, re-judging when the questions (with options) are known.
-
-    Upstream lines keep ``correct_answer`` and ``output`` but not the options, so on their own
-    only the first half of the official rule (the answer's text occurs in the output) can be
-    recomputed. Without ``questions`` the scores use the stored ``judge`` (and there is no
-    ``hedged`` count); ``checks["stored_true_without_answer_text"]`` counts stored ``True``
-    judgements that fail that half, which the official rule never produces. With
-    ``questions`` (``{video_name: [question dicts with options]}`` from ``video_perspective.json``)
-    every output is re-judged with ``judge`` and ``checks["official_disagrees_with_stored"]``
-    counts where the official rule and the file differ. Like upstream ``analyze_qa``, every
-    line counts, so ``checks["duplicate_videos"]`` reports videos written more than once.
-    """
-    rows = read_upstream_results(path)
-    entries = [entry for _, listed in rows for entry in listed]
-    stored = [bool(entry["judge"]) for entry in entries]
-    tasks = [entry["task_type"] for entry in entries]
-    checks: dict[str, Any] = {"questions": len(entries), "duplicate_videos": len(rows) - len({v for v, _ in rows})}
-    if questions is None:
-        checks["judge"] = "stored"
-        checks["stored_true_without_answer_text"] = sum(
-            ok and str(e["correct_answer"]).lower() not in str(e["output"] or "").lower() for ok, e in zip(stored, entries)
-        )
-        result = summarize(stored, tasks, full_counts=full_counts)
-        del result["hedged"]
-        return {**result, "checks": checks}
-    from favor_hf.data.records import video_stem
-
-    by_stem = {video_stem(name): listed for name, listed in questions.items()}  # "X" and "X.mp4" are one video
-    references = []
-    for video, listed in rows:
-        known = by_stem.get(video_stem(video))
-        if known is None:
-            raise ValueError(f"{path}: video {video!r} is not in the question file (looked up with and without .mp4)")
-        if len(known) < len(listed):
-            raise ValueError(f"{path}: video {video!r}: {len(listed)} answers but the question file has {len(known or [])} questions")
-        for index, (entry, q) in enumerate(zip(listed, known)):
-            if q["correct_answer"] != entry["correct_answer"]:
-                raise ValueError(
-                    f"{path}: video {video!r} entry {index}: correct_answer {entry['correct_answer']!r} differs from "
-                    f"the question file's {q['correct_answer']!r}; is it the same benchmark version?"
-                )
-            references.append({"correct_answer": q["correct_answer"], "options": q["options"], "task_type": entry["task_type"]})
-    outputs = [entry["output"] for entry in entries]
-    result = mcq_accuracy(outputs, references, judge=judge, full_counts=full_counts)
-    official = [judge_official(o, r["correct_answer"], r["options"]) for o, r in zip(outputs, references)]
-    checks["judge"] = judge
-    checks["official_disagrees_with_stored"] = sum(a != b for a, b in zip(official, stored))
-    return {**result, "checks": checks}

@@ -10,13 +10,12 @@ import pytest
 from conftest import REPO, SYNTHETIC
 
 from favor_hf.cli import main
+from favor_hf.integrations.upstream import read_upstream_results, score_upstream_results
 from favor_hf.mcq import (
     judge_official,
     judge_strict,
     mcq_accuracy,
     mentioned_options,
-    read_upstream_results,
-    score_upstream_results,
 )
 from favor_hf.schema import OFFICIAL_COUNTS, TASK_CODES
 from favor_hf.synth import make_synthetic_benchmark

@@ -16,7 +16,7 @@ def _questions(data_dir: str) -> dict[str, list[dict]]:
 
 
 def _score_mcq(args: argparse.Namespace) -> int:
-    from favor_hf.mcq import score_upstream_results
+    from favor_hf.integrations.upstream import score_upstream_results
     from favor_hf.runner import format_scores
 
     try:
