@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import sys
 import threading
 import urllib.request
 from urllib.parse import urlsplit
@@ -41,8 +42,12 @@ def hub_endpoint() -> str:
 
 
 def offline_mode_set() -> bool:
-    """``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE`` is set to a true value (read now, not at import)."""
-    return any(os.environ.get(name, "").strip().lower() in _TRUE for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    """``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE`` is set to a true value (read now, not at import),
+    or offline mode was switched on in an imported ``huggingface_hub``."""
+    if any(os.environ.get(name, "").strip().lower() in _TRUE for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")):
+        return True
+    hub = sys.modules.get("huggingface_hub.constants")
+    return bool(getattr(hub, "HF_HUB_OFFLINE", False))
 
 
 def _probe_address(endpoint: str) -> tuple[str, int]:

@@ -120,9 +120,17 @@ def test_push_fails_at_once_offline_naming_hf_auth(tmp_path: Path):
     assert "cannot be reached" in result.stderr
 
 
-def test_probe_honours_offline_mode_endpoint_and_reachability(monkeypatch):
+def _online_in_process(monkeypatch) -> None:
+    """Undo conftest's offline mode in this process (its variables, and huggingface_hub's copy of them)."""
+    import huggingface_hub.constants
+
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+
+
+def test_probe_honours_offline_mode_endpoint_and_reachability(monkeypatch):
+    _online_in_process(monkeypatch)
     for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
         monkeypatch.delenv(name, raising=False)
     network.reset()
@@ -139,6 +147,9 @@ def test_probe_honours_offline_mode_endpoint_and_reachability(monkeypatch):
     assert reason is not None and reason.startswith("the Hugging Face Hub (http://127.0.0.1:") and "cannot be reached" in reason
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert network.hub_offline_reason() == "HF_HUB_OFFLINE is set" and not network.hub_available()
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(sys.modules["huggingface_hub.constants"], "HF_HUB_OFFLINE", True)  # offline switched on in code
+    assert network.hub_offline_reason() == "HF_HUB_OFFLINE is set"
     network.reset()
 
 
@@ -146,8 +157,7 @@ def test_space_says_at_once_what_to_do(monkeypatch, tmp_path: Path):
     """The Space's caption score and model loading, with the Hub unreachable: a message, no hang."""
     from favor_hf.app import clip_run
 
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    _online_in_process(monkeypatch)
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
     network.reset()
     try:
