@@ -24,10 +24,8 @@ from pathlib import Path
 CASES: dict[str, tuple[str, str]] = {
     # name: (favor-hf call, the direct library call it used to be)
     "Sentence-BERT model absent (all-distilroberta-v1)": (
-        "from favor_hf.caption.embed import load_sentence_model\n"
-        "load_sentence_model('sentence-transformers/all-distilroberta-v1')",
-        "from sentence_transformers import SentenceTransformer\n"
-        "SentenceTransformer('sentence-transformers/all-distilroberta-v1')",
+        "from favor_hf.caption.embed import load_sentence_model\nload_sentence_model('sentence-transformers/all-distilroberta-v1')",
+        "from sentence_transformers import SentenceTransformer\nSentenceTransformer('sentence-transformers/all-distilroberta-v1')",
     ),
     "transformers model id with a typo": (
         "from favor_hf.models import load_adapter\nload_adapter('transformers:Qwen/Qwen2.5-VL-3B-Instruc', device='cpu')",
@@ -55,7 +53,7 @@ def _environment(work: Path, refused_endpoint: bool) -> dict[str, str]:
 def _seconds_to_error(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
     start = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)
+        done = subprocess.run([sys.executable, *args], check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return time.perf_counter() - start, f"no error within {TIMEOUT_S} s"
     elapsed = time.perf_counter() - start
@@ -78,7 +76,7 @@ def main() -> None:
         print(f"Hub: {probe}")
         if probe == "None":
             sys.exit("the Hub is reachable here: run without network or with --refused-endpoint")
-        synth = subprocess.run([sys.executable, "-m", "favor_hf", "synth", "--out", str(work / "demo"), "--n", "1"],
+        synth = subprocess.run([sys.executable, "-m", "favor_hf", "synth", "--out", str(work / "demo"), "--n", "1"], check=False,
                                env=env, capture_output=True, text=True)
         if synth.returncode != 0:
             sys.exit(synth.stderr)

@@ -113,7 +113,7 @@ def test_push_refused_by_the_hub_names_hf_auth_login(bench, tmp_path):
         env.update(HF_ENDPOINT=f"http://127.0.0.1:{server.server_address[1]}", HF_HOME=str(tmp_path / "hf"))
         result = subprocess.run(
             [sys.executable, "-m", "favor_hf", "push", "--repo", "org/favor-bench", "--folder", "favor-bench", "--token", "hf_bad"],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+            check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
         )
     finally:
         server.shutdown()

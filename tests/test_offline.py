@@ -41,7 +41,7 @@ def _env(tmp_path: Path, offline: bool) -> dict[str, str]:
 
 def _run(tmp_path: Path, offline: bool, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], cwd=tmp_path, env=_env(tmp_path, offline), capture_output=True, text=True, timeout=TIMEOUT_S
+        [sys.executable, *args], check=False, cwd=tmp_path, env=_env(tmp_path, offline), capture_output=True, text=True, timeout=TIMEOUT_S
     )
 
 
@@ -197,6 +197,6 @@ def test_cached_sentence_model_still_loads_without_the_hub(tmp_path: Path, minil
         "model, name = load_sentence_model('favor-test/cached-minilm')\n"
         "print(name, model.encode(['walks to the left']).shape)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+    result = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["favor-test/cached-minilm", "favor-test/cached-minilm", "(1,", "384)"]
