@@ -2,7 +2,9 @@
 
 :func:`build_demo` makes the sample clips (first start only), the baseline runs shown on
 the leaderboard, and the UI; :func:`launch_options` holds what ``launch()`` needs to keep
-file access inside the Space's folders. ``space/app.py`` is these two calls.
+file access inside the Space's folders. ``space/app.py`` is these two calls. The port and
+interface are Gradio's: ``GRADIO_SERVER_PORT`` (default 7860) and ``GRADIO_SERVER_NAME``
+(default 127.0.0.1), e.g. ``GRADIO_SERVER_PORT=7871 python space/app.py``.
 
 Example:
     >>> settings = SpaceSettings.from_env("space")  # doctest: +SKIP
