@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import signal
 import subprocess
@@ -231,10 +233,15 @@ def test_score_command_rescores_captions(records, tmp_path, capsys, minilm):
     run_benchmark(CaptionAdapter(nonsense), records, "caption", wrong, sampling=FRAMES8, progress=False)
     finals = {}
     for path in (perfect, wrong):
-        assert main(["score", "--results", str(path), "--task", "caption", "--caption-model", minilm]) == 0
+        scores_json = path.with_suffix(".scores.json")
+        assert main(["score", "--results", str(path), "--task", "caption", "--caption-model", minilm,
+                     "--json", str(scores_json)]) == 0
         out = capsys.readouterr().out
         assert f"{len(records)} answered, 0 failed, 0 not run, of {len(records)} items" in out
         finals[path] = float(out.split("final_score")[1].split()[0])
+        written = json.loads(scores_json.read_text())
+        assert written["final_score"] == pytest.approx(finals[path], abs=1e-4)
+        assert written["signature"].startswith("favor_caption|") and f"signature: {written['signature']}" in out
     assert finals[perfect] > 0.6 and finals[wrong] < 0.2, finals
     assert main(["score", "--results", str(perfect), "--task", "mcq"]) == 1
     assert "holds caption results, not mcq" in capsys.readouterr().err

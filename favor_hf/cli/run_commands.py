@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,6 +83,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--data-dir", type=Path,
                        help="FAVOR data directory of the run: needed for output_qa files (they carry no options)")
     score.add_argument("--task", choices=TASKS, help="check that the file holds this task")
+    score.add_argument("--json", type=Path, metavar="SCORES.json",
+                       help="also write the scores (with the caption score signature) as JSON")
     _add_scoring_options(score)
     score.set_defaults(func=_score)
 
@@ -213,6 +216,8 @@ def _score(args: argparse.Namespace) -> int:
         return _fail(f"scoring failed: {err}")
     print(format_results_header(finals))
     print(format_scores_with_intervals(finals, scores, task, judge=args.judge))
+    if args.json:
+        args.json.write_text(json.dumps({"results": str(args.results), "task": task, **scores}, indent=1), encoding="utf-8")
     if task == "mcq":
         from favor_hf.integrations.judges import format_judge_table, judge_table
 
