@@ -56,7 +56,7 @@ class RunAborted(RuntimeError):
 
 
 DEFAULT_SAMPLING = Sampling(fps=1.0)
-"""One frame per second, as the official Qwen2.5-VL runs."""
+"""One frame per second from the first frame (the official runs: ``--sampling official``)."""
 
 
 def build_items(records: Sequence[dict[str, Any]], task: str) -> list[dict[str, Any]]:
