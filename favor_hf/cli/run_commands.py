@@ -41,7 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--limit", type=_positive_int, help="only the first N items (of the shard)")
     run.add_argument("--shard", metavar="I/N", help="only the stable 1/N slice number I (0-based) of the items")
     sampling = run.add_mutually_exclusive_group()
-    sampling.add_argument("--fps", type=float, help="sample this many frames per second (default: 1, from the first frame; --sampling official reproduces the official Qwen2.5-VL inputs)")
+    sampling.add_argument("--fps", type=float,
+                          help="sample this many frames per second (default: 1, from the first frame; "
+                          "--sampling official reproduces the official Qwen2.5-VL inputs)")
     sampling.add_argument("--frames", type=int, choices=FRAME_PRESETS, help="sample this many uniformly spaced frames")
     sampling.add_argument("--sampling", choices=("official",),
                           help="official: the official Qwen2.5-VL inputs (qwen-vl-utils 0.0.8 rules: fps 1, even count "
