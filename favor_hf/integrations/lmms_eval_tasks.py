@@ -41,13 +41,13 @@ from favor_hf.schema import MCQ_JUDGES as JUDGES
 CAPTION_MODEL_ENV = "FAVOR_CAPTION_MODEL"
 FAILED_PREFIX = "[LMMS_EVAL_REQUEST_FAILED"
 """How lmms-eval's API backends mark a request that failed after all retries."""
-_SOURCE = {"format": "lmms-eval", "file": None}
 
 
 def _load(config: str) -> Any:
+    """``load_bench(config)``: ``$FAVOR_DATA_DIR`` when set, else the Hub repo with its clips."""
     from favor_hf.data.load import load_bench
 
-    return load_bench(config, data_dir=os.environ.get("FAVOR_DATA_DIR") or None, with_videos=True)
+    return load_bench(config, with_videos=True)
 
 
 def _path(row: dict[str, Any]) -> str | None:
@@ -124,7 +124,7 @@ def _line(doc: dict[str, Any], results: list[str], item_id: str, reference: dict
     output = results[0] if results else ""
     error = output if isinstance(output, str) and output.startswith(FAILED_PREFIX) else None
     return imported_record(item_id, doc["video_name"], output, reference, model="lmms-eval", sampling="lmms-eval",
-                           source=_SOURCE, error=error)
+                           source={"format": "lmms-eval", "file": None}, error=error)
 
 
 def mcq_process_results(doc: dict[str, Any], results: list[str]) -> dict[str, dict[str, Any]]:
