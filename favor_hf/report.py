@@ -65,13 +65,13 @@ class RunScores:
 
 
 def input_setting(sampling: str) -> str:
-    """``"fps=1,max_side=448"`` -> ``"1 fps"``; ``"frames=16,..."`` -> ``"16 frames"`` (the paper's wording)."""
+    """``"fps=1,max_side=448"`` -> ``"1 fps"``; ``"frames=16,..."`` -> ``"16 frames"`` (the paper's wording).
+
+    A ``video_input`` other than frames as images (added by :func:`score_run`) is named in brackets.
+    """
     parts = dict(part.split("=", 1) for part in sampling.split(",") if "=" in part)
-    if "fps" in parts:
-        return f"{parts['fps']} fps"
-    if "frames" in parts:
-        return f"{parts['frames']} frames"
-    return sampling
+    label = f"{parts['fps']} fps" if "fps" in parts else f"{parts['frames']} frames" if "frames" in parts else sampling
+    return label + (f" ({parts['video_input']})" if "video_input" in parts else "")
 
 
 def load_final_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -114,7 +114,10 @@ def score_run(
         raise ReportError(f"{path}: no results in the file")
     first = records[0]
     task = first["task"]
-    run = RunScores(str(path), task, first["model"], first.get("sampling") or "", first.get("universe"), records, {})
+    sampling = first.get("sampling") or ""
+    if first.get("video_input") not in (None, "images", "none"):
+        sampling += f",video_input={first['video_input']}"
+    run = RunScores(str(path), task, first["model"], sampling, first.get("universe"), records, {})
     answered = run.answered
     base = {"answered": len(answered), "failed": len(records) - len(answered),
             "universe": (run.universe or {}).get("items")}
@@ -373,7 +376,7 @@ def assemble_report(
     for source, records in judges:
         first = records[0]
         target = [run for run in runs if run.task == "caption" and run.model == first.get("judged_model")
-                  and run.sampling == first.get("sampling") and run.universe == first.get("universe")]
+                  and run.records[0].get("sampling") == first.get("sampling") and run.universe == first.get("universe")]
         if not target:
             notes.append(f"{source}: judges {first.get('judged_model')!r} ({first.get('sampling')}), "
                          "whose caption run is not among the files; left out")

@@ -242,7 +242,7 @@ def compare_runs(
         if not records or _run_field(records, "task") != "mcq":
             raise ComparisonError(f"{name}: not an MCQ results file of `favor-hf run` (task {_run_field(records, 'task')!r})")
     notes = []
-    for key, what in (("universe", "item sets"), ("sampling", "frame sampling")):
+    for key, what in (("universe", "item sets"), ("sampling", "frame sampling"), ("video_input", "video input modes")):
         a, b = _run_field(records_a, key), _run_field(records_b, key)
         if a != b:
             if not intersection:

@@ -124,6 +124,7 @@ def test_two_runs_of_one_kind_for_one_model_are_refused(files, minilm):
 def test_input_setting_labels():
     assert input_setting("fps=1,max_side=448") == "1 fps"
     assert input_setting("frames=64") == "64 frames"
+    assert input_setting("fps=2,max_side=448,video_input=video") == "2 fps (video)"
 
 
 def test_direction_conflicts_are_flagged_in_matched_pairs(minilm):
