@@ -57,7 +57,7 @@ def lmms_run(tmp_path_factory):
     out = root / "out"
     env = {
         **os.environ, "FAVOR_DATA_DIR": str(bench.root), "FAVOR_CAPTION_MODEL": minilm_path(),
-        "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_DATASETS_CACHE": str(root / "hf_datasets"),
+        "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(root / "hf_home"),
         "OPENAI_API_KEY": "test-key", "PYTHONPATH": str(REPO),
     }
     with ChatServer(reply=reply) as server:
