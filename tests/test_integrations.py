@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -267,3 +268,11 @@ def test_vlmevalkit_numeric_looking_cells_stay_text(tmp_path):
     table.to_excel(path, index=False)
     lines = read_predictions(path)
     assert [(r["id"], r["output"], r["reference"]["correct_answer"]) for r in lines] == [("00123_1", "2", "1"), ("00124_1", "", "2")]
+
+
+def test_lmms_eval_tasks_command_prints_the_pack(capsys):
+    from favor_hf.integrations import lmms_eval_tasks_path
+
+    assert main(["lmms-eval-tasks"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == lmms_eval_tasks_path() and (Path(printed) / "favor_bench" / "favor_bench_mcq.yaml").is_file()
