@@ -133,6 +133,7 @@ class WordNetVerbs:
         with root.join("verb.exc").open(encoding="utf8") as lines:
             self._exceptions = {fields[0]: fields[1:] for fields in map(str.split, lines) if fields}
         self._names: dict[int, list[str]] = {}
+        self._data: bytes | None = None
 
     def base_forms(self, form: str) -> list[str]:
         """Verb lemmas ``form`` may inflect, in NLTK's ``_morphy`` order (exceptions, else suffix rules)."""
@@ -152,11 +153,12 @@ class WordNetVerbs:
         return [offset for form in self.base_forms(word.lower()) for offset in self._offsets[form]]
 
     def lemma_names(self, offset: int) -> list[str]:
-        """The lemma names of the verb synset at ``offset`` of ``data.verb``."""
+        """The lemma names of the verb synset at ``offset`` of ``data.verb`` (read once, on first use)."""
         if offset not in self._names:
-            with self._root.join("data.verb").open(encoding="utf8") as data:
-                data.seek(offset)
-                line = data.readline()
+            if self._data is None:
+                with self._root.join("data.verb").open() as data:
+                    self._data = data.read()
+            line = self._data[offset : self._data.find(b"\n", offset)].decode("utf-8")
             fields = line.split("|")[0].split()
             if not line.startswith(f"{offset:08d} ") or len(fields) < 4:
                 raise ValueError(f"data.verb of {self._root}: no synset at byte offset {offset}")
