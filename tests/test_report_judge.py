@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -137,3 +139,21 @@ def test_unparseable_replies_are_recorded_and_retried_later(caption_run, tmp_pat
     assert judged["judged"] == 6 and judged["failed"] == 0 and judged["official"] is False
     assert judged["judge_model"] == "openai:judge-model" and judged["prompt_sha1"] == PROMPT_SHA1
     assert "7.00 / " in report.markdown()
+
+
+def test_judge_captions_command(caption_run, tmp_path):
+    out = tmp_path / "judged.jsonl"
+    with JudgeServer() as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "favor_hf", "judge-captions", "--results", str(caption_run), "--model", "judge-model",
+             "--base-url", server.base_url, "--out", str(out), "--concurrency", "2"],
+            capture_output=True, text=True, check=True,
+        )
+    assert f"prompt sha1 {PROMPT_SHA1[:12]} (favor-hf's prompt, not the official one)" in done.stdout
+    assert "6 captions: 0 already judged, 6 judged now, 0 failed" in done.stdout
+    assert "correctness 7.00 / 10" in done.stdout
+    refused = subprocess.run(
+        [sys.executable, "-m", "favor_hf", "judge-captions", "--results", str(out), "--model", "m", "--out",
+         str(tmp_path / "x.jsonl"), "--base-url", "http://127.0.0.1:9/v1"], capture_output=True, text=True,
+    )
+    assert refused.returncode == 1 and "not a caption results file" in refused.stderr
