@@ -188,19 +188,26 @@ class Comparison:
     only_a: int = 0
     only_b: int = 0
     notes: list[str] = field(default_factory=list)
+    kind: str = "mcq"
+    """``"mcq"`` (accuracies, McNemar) or ``"caption"`` (mean LLM-free score x100, sign test)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "a": self.name_a, "b": self.name_b, "common_items": self.common,
             "only_in_a": self.only_a, "only_in_b": self.only_b, "notes": self.notes,
-            "tasks": [vars(task) | {"interval": list(task.interval)} for task in self.tasks],
-            "right_in_a_only": self.gained, "right_in_b_only": self.lost,
+            "kind": self.kind, "tasks": [vars(task) | {"interval": list(task.interval)} for task in self.tasks],
+            "better_in_a": self.gained, "better_in_b": self.lost,
         }
 
     def format(self, max_items: int = 10) -> str:
         """Aligned text: one row per task, then the flipped items."""
         header = ("task", "items", "A %", "B %", "A-B", "95% CI (paired, videos)", "A only", "B only", "McNemar p")
+        labels = ("right in A only", "right in B only")
+        if self.kind == "caption":
+            header = ("score", "videos", "A x100", "B x100", "A-B", "95% CI (paired, videos)", "A higher", "B higher",
+                      "sign test p")
+            labels = ("higher in A", "higher in B")
         rows = [
             (t.task, str(t.items), f"{t.accuracy_a:.2f}", f"{t.accuracy_b:.2f}", f"{t.difference:+.2f}",
              format_interval(*t.interval, digits=2), str(t.a_only), str(t.b_only), f"{t.p_value:.4g}")
@@ -210,7 +217,7 @@ class Comparison:
         lines = [f"A = {self.name_a}", f"B = {self.name_b}",
                  f"{self.common} items answered in both ({self.only_a} only in A, {self.only_b} only in B, left out)"]
         lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
-        for label, ids in (("right in A only", self.gained), ("right in B only", self.lost)):
+        for label, ids in zip(labels, (self.gained, self.lost)):
             shown = ", ".join(ids[:max_items]) + (", ..." if len(ids) > max_items else "")
             lines.append(f"{label} ({len(ids)}): {shown or '-'}")
         lines += self.notes
@@ -219,6 +226,35 @@ class Comparison:
 
 def _run_field(records: Sequence[Mapping[str, Any]], key: str) -> Any:
     return records[0].get(key) if records else None
+
+
+def _common_items(
+    records_a: Sequence[Mapping[str, Any]], records_b: Sequence[Mapping[str, Any]], names: tuple[str, str],
+    task: str, intersection: bool,
+) -> tuple[list[str], dict[str, Mapping[str, Any]], dict[str, Mapping[str, Any]], list[str]]:
+    """Check two runs are comparable; return notes, finished lines by id of each, and the ids both finished."""
+    for name, records in zip(names, (records_a, records_b)):
+        if not records or _run_field(records, "task") != task:
+            raise ComparisonError(f"{name}: not a {task} results file of `favor-hf run` (task {_run_field(records, 'task')!r})")
+    notes = []
+    for key, what in (("universe", "item sets"), ("sampling", "frame sampling"), ("video_input", "video input modes")):
+        a, b = _run_field(records_a, key), _run_field(records_b, key)
+        if key == "video_input" and {a, b} & {None, "none"}:
+            continue  # a run that reads no frames (random) is comparable with any video input mode
+        if a != b:
+            if not intersection:
+                raise ComparisonError(
+                    f"{names[0]} and {names[1]} were run over different {what} ({key} {a!r} vs {b!r}); "
+                    "pass --intersection to compare the items both answered anyway"
+                )
+            notes.append(f"note: different {what} ({key} {a!r} vs {b!r}); compared on the intersection as asked")
+    by_a = {r["id"]: r for r in records_a if r.get("error") is None}
+    by_b = {r["id"]: r for r in records_b if r.get("error") is None}
+    common = [key for key in by_a if key in by_b]
+    for key in common:
+        if by_a[key]["reference"] != by_b[key]["reference"]:
+            raise ComparisonError(f"item {key!r} has different references in {names[0]} and {names[1]}: not the same item")
+    return notes, by_a, by_b, common
 
 
 def compare_runs(
@@ -235,29 +271,11 @@ def compare_runs(
     """Paired comparison of two MCQ runs on the items both answered (final lines of two results files).
 
     Raises:
-        ComparisonError: the runs are not MCQ runs, or differ in item set (``universe``) or
-            frame sampling and ``intersection`` is false.
+        ComparisonError: the runs are not MCQ runs, or differ in item set (``universe``),
+            frame sampling or video input and ``intersection`` is false.
     """
-    for name, records in zip(names, (records_a, records_b)):
-        if not records or _run_field(records, "task") != "mcq":
-            raise ComparisonError(f"{name}: not an MCQ results file of `favor-hf run` (task {_run_field(records, 'task')!r})")
-    notes = []
-    for key, what in (("universe", "item sets"), ("sampling", "frame sampling"), ("video_input", "video input modes")):
-        a, b = _run_field(records_a, key), _run_field(records_b, key)
-        if a != b:
-            if not intersection:
-                raise ComparisonError(
-                    f"{names[0]} and {names[1]} were run over different {what} ({key} {a!r} vs {b!r}); "
-                    "pass --intersection to compare the items both answered anyway"
-                )
-            notes.append(f"note: different {what} ({key} {a!r} vs {b!r}); compared on the intersection as asked")
-    by_a = {r["id"]: r for r in records_a if r.get("error") is None}
-    by_b = {r["id"]: r for r in records_b if r.get("error") is None}
-    common = [key for key in by_a if key in by_b]
+    notes, by_a, by_b, common = _common_items(records_a, records_b, names, "mcq", intersection)
     items_a, items_b = [by_a[k] for k in common], [by_b[k] for k in common]
-    for key in common:
-        if by_a[key]["reference"] != by_b[key]["reference"]:
-            raise ComparisonError(f"item {key!r} has different references in {names[0]} and {names[1]}: not the same question")
     right_a = np.array(judge_records(items_a, judge), dtype=bool)
     right_b = np.array(judge_records(items_b, judge), dtype=bool)
     videos = [r["video"] for r in items_a]
@@ -283,6 +301,41 @@ def compare_runs(
         lost=[k for k, a, b in zip(common, right_a, right_b) if b and not a],
         common=len(common), only_a=len(by_a) - len(common), only_b=len(by_b) - len(common), notes=notes,
     )
+
+
+def compare_caption_runs(
+    records_a: Sequence[Mapping[str, Any]],
+    records_b: Sequence[Mapping[str, Any]],
+    scores_a: Mapping[str, float],
+    scores_b: Mapping[str, float],
+    *,
+    names: tuple[str, str] = ("A", "B"),
+    intersection: bool = False,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = SEED,
+    level: float = LEVEL,
+) -> Comparison:
+    """Paired comparison of two caption runs on the videos both captioned.
+
+    ``scores_a``/``scores_b`` map item id to its ``final_score``. The row holds the mean scores
+    x100, their difference with a paired bootstrap interval (videos resampled), the videos
+    each run scores higher on and a two-sided sign test over those (ties left out).
+
+    Raises:
+        ComparisonError: as :func:`compare_runs`, for caption runs.
+    """
+    notes, by_a, by_b, common = _common_items(records_a, records_b, names, "caption", intersection)
+    a = np.array([scores_a[key] for key in common], dtype=float)
+    b = np.array([scores_b[key] for key in common], dtype=float)
+    low, high = bootstrap_ratio((a - b)[:, None], np.ones((len(common), 1)), n_resamples=n_resamples, seed=seed, level=level)
+    higher_a = [key for key, x, y in zip(common, a, b) if x > y]
+    higher_b = [key for key, x, y in zip(common, a, b) if y > x]
+    mean_a, mean_b = (100 * float(v.mean()) if len(common) else float("nan") for v in (a, b))
+    row = TaskComparison("final_score", len(common), mean_a, mean_b, mean_a - mean_b,
+                         (100 * float(low[0]), 100 * float(high[0])), len(higher_a), len(higher_b),
+                         mcnemar_exact(len(higher_a), len(higher_b)))
+    return Comparison(names[0], names[1], [row], gained=higher_a, lost=higher_b, common=len(common),
+                      only_a=len(by_a) - len(common), only_b=len(by_b) - len(common), notes=notes, kind="caption")
 
 
 def format_scores_with_intervals(

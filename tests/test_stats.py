@@ -135,3 +135,25 @@ def test_compare_and_score_commands(runs, tmp_path, bench):
     all_line = next(line for line in scored.stdout.splitlines() if line.startswith("ALL "))
     assert f"[{intervals['ALL'][0]:.2f}, {intervals['ALL'][1]:.2f}]" in all_line
     assert "95% CI (videos resampled)" in scored.stdout
+
+
+def test_caption_runs_are_compared_per_video(tmp_path, minilm):
+    from favor_hf.caption import score_captions
+    from favor_hf.stats import compare_caption_runs
+
+    bench = write_bench(tmp_path / "bench", 6)
+    runs = [load_final_records(run_random(bench, tmp_path / f"c{seed}.jsonl", seed, task="caption")) for seed in (0, 1)]
+    # the reference caption against the random baseline's constant caption, on the same videos
+    runs[1] = [{**r, "model": "reference", "output": r["reference"]["caption"]} for r in runs[1]]
+    scores = []
+    for records in runs:
+        details = score_captions([r["output"] for r in records], [r["reference"] for r in records],
+                                 model_name=minilm, return_details=True)["details"]
+        scores.append({r["id"]: d["final_score"] for r, d in zip(records, details)})
+    result = compare_caption_runs(*runs, *scores, names=("random", "reference"))
+    row = result.tasks[0]
+    assert row.items == 6 and result.kind == "caption"
+    assert row.difference == pytest.approx(100 * np.mean([scores[0][k] - scores[1][k] for k in scores[0]]))
+    assert row.interval[0] <= row.difference <= row.interval[1] and row.interval[1] < 0
+    assert row.a_only + row.b_only <= 6 and row.p_value == pytest.approx(mcnemar_exact(row.a_only, row.b_only))
+    assert "sign test p" in result.format() and "higher in B" in result.format()

@@ -47,15 +47,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.set_defaults(func=_report)
 
     compare = subparsers.add_parser(
-        "compare", help="paired comparison of two MCQ runs: differences, paired bootstrap intervals, McNemar",
+        "compare", help="paired comparison of two runs: differences, paired bootstrap intervals, McNemar",
         description="Compare two MCQ results files on the items both answered: per-task accuracy difference A - B "
-        "with a paired bootstrap interval (resampling videos), an exact McNemar p-value, and the flipped items.",
+        "with a paired bootstrap interval (resampling videos), an exact McNemar p-value, and the flipped items. "
+        "Two caption runs: the difference of the mean LLM-free score on the videos both captioned, with a paired "
+        "bootstrap interval and a sign test.",
     )
     compare.add_argument("a", type=Path, metavar="A.jsonl")
     compare.add_argument("b", type=Path, metavar="B.jsonl")
     compare.add_argument("--intersection", action="store_true",
                          help="compare runs over different item sets or frame sampling on the items both answered")
     compare.add_argument("--json", type=Path, metavar="OUT.json", help="also write the comparison (all flipped items) as JSON")
+    compare.add_argument("--caption-model", default=None,
+                         help="caption runs: sentence-transformers model of the caption score")
     _add_bootstrap_options(compare)
     compare.set_defaults(func=_compare)
 
@@ -99,15 +103,23 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from favor_hf.report import ReportError, load_final_records
-    from favor_hf.stats import ComparisonError, compare_runs
+    from favor_hf.report import ReportError, load_final_records, score_run
+    from favor_hf.resources import ResourceError
+    from favor_hf.stats import ComparisonError, compare_caption_runs, compare_runs
 
+    options = {"names": (str(args.a), str(args.b)), "intersection": args.intersection,
+               "n_resamples": args.resamples, "seed": args.seed}
     try:
-        comparison = compare_runs(
-            load_final_records(args.a), load_final_records(args.b), names=(str(args.a), str(args.b)),
-            judge=args.judge, intersection=args.intersection, n_resamples=args.resamples, seed=args.seed,
-        )
-    except (ComparisonError, ReportError) as err:
+        records = [load_final_records(args.a), load_final_records(args.b)]
+        if all(r and r[0]["task"] == "caption" for r in records):
+            scores = []
+            for path, run_records in zip((args.a, args.b), records):
+                run = score_run(path, caption_model=args.caption_model, validity=False, records=run_records)
+                scores.append({r["id"]: d["final_score"] for r, d in zip(run.answered, run.details)})
+            comparison = compare_caption_runs(*records, *scores, **options)
+        else:
+            comparison = compare_runs(*records, judge=args.judge, **options)
+    except (ComparisonError, ReportError, ResourceError) as err:
         return _fail(str(err))
     print(comparison.format())
     if args.json is not None:
