@@ -204,6 +204,7 @@ def test_caption_score_and_alignment_of_a_flow_caption(samples):
     scores = html_views.scores_html(result, result["model_name"])
     assert f'data-key="final_score">{result["final_score"]:.3f}<' in scores
     assert all(f'data-key="{key}"' in scores for key in result if key.endswith("_score"))
+    assert result["signature"].startswith("favor_caption|") and f"signature: {result['signature']}" in scores
 
 
 def test_a_good_caption_scores_higher_and_its_matches_show(samples):

@@ -120,8 +120,9 @@ def task_summary_html(summary: Mapping[str, Mapping[str, Any]]) -> str:
     return _wrap("".join(body), "questions-summary")
 
 
-def scores_html(scores: Mapping[str, float], model_name: str) -> str:
-    """The final score large, then the 12 component scores in three groups with bars."""
+def scores_html(scores: Mapping[str, Any], model_name: str) -> str:
+    """The final score large, then the 12 component scores in three groups with bars, then
+    the score signature (what decides the numbers)."""
     groups = (("Camera motion", "camera"), ("Subject actions", "subject"), ("Chronology", "chrono"))
     boxes = []
     for title, prefix in groups:
@@ -138,7 +139,8 @@ def scores_html(scores: Mapping[str, float], model_name: str) -> str:
     return _wrap(
         f'<div>final_score <span class="final" data-key="final_score">{final:.3f}</span> '
         f'<span class="muted">embeddings: {escape(model_name)}</span></div>'
-        f'<div class="score-grid">{"".join(boxes)}</div>',
+        f'<div class="score-grid">{"".join(boxes)}</div>'
+        f'<div class="muted" data-key="signature">signature: {escape(str(scores.get("signature", "")))}</div>',
         "caption-scores",
     )
 
