@@ -102,15 +102,17 @@ def validity_summary(
     details: Sequence[Mapping[str, Any]],
     references: Sequence[Mapping[str, Any]],
     *,
-    caption_model: str | None = None,
+    model_name: str | None = None,
     show_progress: bool = False,
+    **score_options: Any,
 ) -> dict[str, Any]:
     """The ceiling, floors, normalised score and direction conflicts of one run's per-video details.
 
     Args:
         details: the run's ``score_captions(..., return_details=True)["details"]``.
         references: the annotations of the same videos, in the same order, with ``caption``.
-        caption_model: the Sentence-BERT model the run was scored with.
+        model_name, score_options: the caption-score settings the run was scored with
+            (:func:`favor_hf.caption.score_captions` arguments).
 
     Returns:
         :data:`VALIDITY_KEYS` (means over the videos; ``ceiling`` and ``normalised`` are None
@@ -128,8 +130,9 @@ def validity_summary(
     if have_ceiling:
         predictions += captions
         refs += list(references)
-    options = {"model_name": caption_model} if caption_model else {}
-    scored = score_captions(predictions, refs, return_details=True, show_progress=show_progress, **options)["details"]
+    if model_name:
+        score_options["model_name"] = model_name
+    scored = score_captions(predictions, refs, return_details=True, show_progress=show_progress, **score_options)["details"]
     finals = [video["final_score"] for video in scored]
     generic, empty = finals[:videos], finals[videos : 2 * videos]
     ceiling = finals[2 * videos :] if have_ceiling else [None] * videos

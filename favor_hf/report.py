@@ -103,8 +103,12 @@ def score_run(
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
     records: list[dict[str, Any]] | None = None,
+    official_hash_seed: int | None = None,
 ) -> RunScores:
     """Score one results file of ``favor-hf run`` with intervals (and, for captions, details and validity).
+
+    ``caption_model`` and ``official_hash_seed`` set the caption score (defaults of
+    :func:`favor_hf.caption.score_captions`); the result's ``signature`` names them.
 
     Raises:
         ReportError: the file is not a results file, or holds no finished item.
@@ -130,7 +134,9 @@ def score_run(
     elif task == "caption":
         from favor_hf.caption import score_captions
 
-        options = {"model_name": caption_model} if caption_model else {}
+        options: dict[str, Any] = {"model_name": caption_model} if caption_model else {}
+        if official_hash_seed is not None:
+            options["official_hash_seed"] = official_hash_seed
         references = [r["reference"] for r in answered]
         result = dict(score_captions([r["output"] for r in answered], references, return_details=True, **options)) if answered else {}
         run.details = result.pop("details", [])
@@ -141,7 +147,7 @@ def score_run(
             if validity:
                 from favor_hf.caption_validity import validity_summary
 
-                run.validity = validity_summary(run.details, references, caption_model=result.get("model_name"))
+                run.validity = validity_summary(run.details, references, **options)
     else:
         raise ReportError(f"{path}: task {task!r} is not a run of `favor-hf run` (mcq or caption)")
     return run
@@ -336,6 +342,7 @@ def build_report(
     validity: bool = True,
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
+    official_hash_seed: int | None = None,
 ) -> Report:
     """Score results files and pair them into rows: one per (model, sampling) with its MCQ and caption runs.
 
@@ -353,7 +360,8 @@ def build_report(
             judges.append((str(path), records))
         else:
             runs.append(score_run(path, judge=judge, caption_model=caption_model, validity=validity,
-                                  n_resamples=n_resamples, seed=seed, records=records))
+                                  n_resamples=n_resamples, seed=seed, records=records,
+                                  official_hash_seed=official_hash_seed))
     return assemble_report(runs, judges, subsets=subsets, n_resamples=n_resamples, seed=seed)
 
 

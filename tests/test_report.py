@@ -139,7 +139,7 @@ def test_direction_conflicts_are_flagged_in_matched_pairs(minilm):
     conflicts = direction_conflicts(scored["details"][0]["alignment"])
     assert {c["axis"] for c in conflicts} == {"up/down"}
     assert {c["part"] for c in conflicts} >= {"camera", "chronology"}
-    summary = validity_summary(scored["details"], [SYNTH_REFERENCE], caption_model=minilm)
+    summary = validity_summary(scored["details"], [SYNTH_REFERENCE], model_name=minilm)
     assert summary["direction_conflicts"] == len(conflicts) and summary["videos_with_conflicts"] == 1
     assert summary["per_video"][0]["ceiling"] == pytest.approx(
         score_captions([SYNTH_REFERENCE["caption"]], [SYNTH_REFERENCE], model_name=minilm)["final_score"])
@@ -159,3 +159,17 @@ def test_report_command_writes_every_format(files, minilm, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "favor_hf", "report", str(files["mcq"]), "--subsets", str(files["mcq"])],
                          capture_output=True, text=True)
     assert bad.returncode == 1 and "--subsets" in bad.stderr
+
+
+def test_caption_scores_under_different_signatures_are_flagged(files, minilm, tmp_path):
+    from favor_hf.report import assemble_report, score_run
+
+    other = run_random(files["bench"], tmp_path / "r1-caption.jsonl", 1, task="caption", limit=8)
+    runs = [score_run(files["caption"], caption_model=minilm, validity=False),
+            score_run(other, caption_model=minilm, validity=False, official_hash_seed=1)]
+    signatures = [run.scores["signature"] for run in runs]
+    assert signatures[0].startswith("favor_caption|") and "seed:0" in signatures[0] and "seed:1" in signatures[1]
+    report = assemble_report(runs)
+    assert [row["caption signature"] for row in report.rows] == signatures
+    assert any("different score signatures" in note for note in report.notes)
+    assert not any("signature" in note for note in assemble_report(runs[:1]).notes)

@@ -58,7 +58,7 @@ def test_caption_rows_show_validity_and_signature(board):
     row = board.caption.iloc[0]
     assert row["normalised (ours)"] == pytest.approx(0.0, abs=1e-4)  # the random baseline's caption is the floor
     assert row["ceiling"] > row["floor (generic)"]
-    assert row["signature"] and row["signature"] in row["group"]
+    assert row["signature"].startswith("favor_caption|") and row["signature"] in row["group"]
     assert row["final_score" + leaderboard.INTERVAL].startswith("[")
     assert any("not the paper's" in note for note in board.notes)
 

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from favor_hf.cli.flags import add_hash_seed_option
 from favor_hf.schema import MCQ_JUDGES
 
 
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("--caption-model", default=None, help="sentence-transformers model of the caption score")
     report.add_argument("--no-validity", action="store_true",
                         help="skip the caption ceiling/floor scores (three extra scorings of the run's videos)")
+    add_hash_seed_option(report)
     _add_bootstrap_options(report)
     report.set_defaults(func=_report)
 
@@ -60,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("--json", type=Path, metavar="OUT.json", help="also write the comparison (all flipped items) as JSON")
     compare.add_argument("--caption-model", default=None,
                          help="caption runs: sentence-transformers model of the caption score")
+    add_hash_seed_option(compare)
     _add_bootstrap_options(compare)
     compare.set_defaults(func=_compare)
 
@@ -89,6 +92,7 @@ def _report(args: argparse.Namespace) -> int:
         report = build_report(
             args.results, subsets=subsets, judge=args.judge, caption_model=args.caption_model,
             validity=not args.no_validity, n_resamples=args.resamples, seed=args.seed,
+            official_hash_seed=args.official_hash_seed,
         )
     except (ReportError, ResourceError, ValueError) as err:
         return _fail(str(err) + ("\n(for a bad --subsets file, fix or drop --subsets)" if args.subsets else ""))
@@ -114,7 +118,8 @@ def _compare(args: argparse.Namespace) -> int:
         if all(r and r[0]["task"] == "caption" for r in records):
             scores = []
             for path, run_records in zip((args.a, args.b), records):
-                run = score_run(path, caption_model=args.caption_model, validity=False, records=run_records)
+                run = score_run(path, caption_model=args.caption_model, validity=False, records=run_records,
+                                official_hash_seed=args.official_hash_seed)
                 scores.append({r["id"]: d["final_score"] for r, d in zip(run.answered, run.details)})
             comparison = compare_caption_runs(*records, *scores, **options)
         else:
