@@ -107,3 +107,13 @@ def test_scores_unchanged_and_second_call_reads_the_cache(cache_dir, minilm, mon
     plain = score_captions(captions, references, model_name=minilm, return_details=True)
     for a, b, c in zip(first["details"], cached["details"], plain["details"]):
         assert [a[key] for key in CAPTION_SCORE_KEYS] == [b[key] for key in CAPTION_SCORE_KEYS] == [c[key] for key in CAPTION_SCORE_KEYS]
+
+
+def test_many_segments_are_merged(tmp_path) -> None:
+    cache = EmbeddingCache(tmp_path / ("a" * 64), "a" * 64)
+    vectors = {f"string {i}": np.full(8, i, dtype=np.float32) for i in range(40)}
+    for text, vector in vectors.items():
+        cache.put({text: vector})
+    assert len(_segments(cache.folder)) < 40
+    read = EmbeddingCache(cache.folder, cache.fingerprint).get(vectors)
+    assert {text: vector.tolist() for text, vector in read.items()} == {t: v.tolist() for t, v in vectors.items()}

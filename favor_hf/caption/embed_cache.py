@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import struct
+import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -91,28 +92,31 @@ class EmbeddingCache:
         self.fingerprint = fingerprint
         self._vectors: dict[str, np.ndarray] = {}
         self._read: set[str] = set()
+        self._lock = threading.Lock()  # the Space scores in several threads with one model
 
     def get(self, strings: Iterable[str]) -> dict[str, np.ndarray]:
         """The cached vectors of those of ``strings`` that are cached."""
         strings = list(strings)
-        if any(text not in self._vectors for text in strings):
-            self._read_new_segments()
-        return {text: self._vectors[text] for text in strings if text in self._vectors}
+        with self._lock:
+            if any(text not in self._vectors for text in strings):
+                self._read_new_segments()
+            return {text: self._vectors[text] for text in strings if text in self._vectors}
 
     def put(self, vectors: Mapping[str, np.ndarray]) -> None:
         """Store the vectors not cached yet as one new segment (skipped if the disk refuses)."""
-        new = {text: np.asarray(vector) for text, vector in vectors.items() if text not in self._vectors}
-        if not new:
-            return
-        self._vectors.update(new)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._write(new)
-            segments = sorted(self.folder.glob("*.emb"))
-            if len(segments) > _COMPACT_AFTER:
-                self._compact(segments)
-        except OSError:
-            pass  # a read-only or full disk only costs speed: the vectors are still returned
+        with self._lock:
+            new = {text: np.asarray(vector) for text, vector in vectors.items() if text not in self._vectors}
+            if not new:
+                return
+            self._vectors.update(new)
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._write(new)
+                segments = sorted(self.folder.glob("*.emb"))
+                if len(segments) > _COMPACT_AFTER:
+                    self._compact(segments)
+            except OSError:
+                pass  # a read-only or full disk only costs speed: the vectors are still returned
 
     def _write(self, vectors: Mapping[str, np.ndarray]) -> str:
         first = next(iter(vectors.values()))
