@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -58,7 +59,8 @@ def test_caption_rows_show_validity_and_signature(board):
     row = board.caption.iloc[0]
     assert row["normalised (ours)"] == pytest.approx(0.0, abs=1e-4)  # the random baseline's caption is the floor
     assert row["ceiling"] > row["floor (generic)"]
-    assert row["signature"].startswith("favor_caption|") and row["signature"] in row["group"]
+    assert row["signature"].startswith("favor_caption|")
+    assert row["group"].endswith(" · signature #" + hashlib.sha1(row["signature"].encode()).hexdigest()[:8])
     assert row["final_score" + leaderboard.INTERVAL].startswith("[")
     assert any("not the paper's" in note for note in board.notes)
 

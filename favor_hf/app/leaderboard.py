@@ -8,8 +8,9 @@ caption runs one row of the 13 caption scores with the interval, validity figure
 score signature.
 
 Runs are ranked only against comparable runs: rows carry a ``group`` (the item set, from the
-``universe`` of every results line, and for captions the score ``signature``) and a ``rank``
-within it; ``notes`` says when a table holds several groups.
+``universe`` of every results line, and for captions a digest of the score ``signature``,
+shown in full in the last column) and a ``rank`` within it; ``notes`` says when a table
+holds several groups.
 
 Example:
     >>> board = build_leaderboard({"results": Path("space/results")})  # doctest: +SKIP
@@ -19,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -173,7 +175,8 @@ def build_leaderboard(
                 mcq_rows.append({**base, **_mcq_row(entry)})
             elif entry["task"] == "caption":
                 row = _caption_row(entry)
-                caption_rows.append({**base, **row, "group": f"{base['group']} · {row['signature']}"})
+                signature_id = hashlib.sha1(row["signature"].encode("utf-8")).hexdigest()[:8]
+                caption_rows.append({**base, **row, "group": f"{base['group']} · signature #{signature_id}"})
     mcq_columns = [*RUN_COLUMNS, *(c for task in MCQ_COLUMNS for c in (task, task + INTERVAL))]
     caption_columns = [*RUN_COLUMNS, "final_score", "final_score" + INTERVAL, *VALIDITY_COLUMNS,
                        *CAPTION_COLUMNS[1:], "signature"]
