@@ -32,7 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from favor_hf.schema import OFFICIAL_COUNTS
-from favor_hf.stats import LEVEL, MCQ_KEYS, N_RESAMPLES, SEED, format_interval, mcq_intervals, mean_interval
+from favor_hf.stats import (
+    LEVEL,
+    MCQ_KEYS,
+    N_RESAMPLES,
+    SEED,
+    format_interval,
+    mcq_intervals,
+    mean_interval,
+)
 
 JUDGE_TASK = "caption-judge"
 """``task`` of the lines of an LLM caption-judge file."""
@@ -266,15 +274,14 @@ class Report:
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         for row in self.rows:
             lines.append("| " + " | ".join(_markdown_cell(row, column) for column in columns) + " |")
-        legend = [
-            "",
+        legend = (
             f"Accuracies are % of the questions answered, with {LEVEL:.0%} bootstrap intervals resampling videos "
             f"({self.n_resamples} resamples, seed {self.seed}); `ALL % (official count)` divides by the official 8,184 "
             "questions (upstream analyze_qa.py). LLM-free score x100 with its interval over videos. "
             "Ceiling (reference caption), floors (constant generic caption, empty caption), the normalised score "
-            "(score - generic) / (ceiling - generic) and the LLM judge are favor-hf's, not the paper's.",
-        ]
-        return "\n".join([*lines, *legend, *(f"- {note}" for note in self.notes)])
+            "(score - generic) / (ceiling - generic) and the LLM judge are favor-hf's, not the paper's."
+        )
+        return "\n".join([*lines, "", legend, *(f"- {note}" for note in self.notes)])
 
     def flat_rows(self) -> list[dict[str, Any]]:
         """One flat dict per row (numbers unrounded), for CSV."""

@@ -9,13 +9,23 @@ import subprocess
 import sys
 
 import pytest
+from test_stats import run_random, write_bench
 
 from favor_hf.caption import score_captions
-from favor_hf.caption_validity import direction_conflicts, opposite_axis, validity_summary
+from favor_hf.caption_validity import (
+    direction_conflicts,
+    opposite_axis,
+    validity_summary,
+)
 from favor_hf.models.random_guess import GENERIC_CAPTION
-from favor_hf.report import ReportError, build_report, input_setting, load_final_records, load_subsets
+from favor_hf.report import (
+    ReportError,
+    build_report,
+    input_setting,
+    load_final_records,
+    load_subsets,
+)
 from favor_hf.stats import judge_records, mcq_intervals
-from test_stats import run_random, write_bench
 
 pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
 
@@ -157,7 +167,7 @@ def test_report_command_writes_every_format(files, minilm, tmp_path):
     assert json.loads(out["json"].read_text())["bootstrap"]["resamples"] == 500
     assert "LLM-free x100" in out["csv"].read_text().splitlines()[0]
     bad = subprocess.run([sys.executable, "-m", "favor_hf", "report", str(files["mcq"]), "--subsets", str(files["mcq"])],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "--subsets" in bad.stderr
 
 

@@ -10,13 +10,19 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from chat_server import ChatServer
-from favor_hf.caption_judge import PROMPT_SHA1, JudgeError, judge_captions, judge_prompt, parse_judgement
+from test_stats import run_random, write_bench
+
+from favor_hf.caption_judge import (
+    PROMPT_SHA1,
+    JudgeError,
+    judge_captions,
+    judge_prompt,
+    parse_judgement,
+)
 from favor_hf.models.openai_compat import OpenAIAdapter
 from favor_hf.report import JUDGE_TASK, build_report, load_final_records
 from favor_hf.results import ResultsError
-from test_stats import run_random, write_bench
 
 pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
 
@@ -154,6 +160,6 @@ def test_judge_captions_command(caption_run, tmp_path):
     assert "correctness 7.00 / 10" in done.stdout
     refused = subprocess.run(
         [sys.executable, "-m", "favor_hf", "judge-captions", "--results", str(out), "--model", "m", "--out",
-         str(tmp_path / "x.jsonl"), "--base-url", "http://127.0.0.1:9/v1"], capture_output=True, text=True,
+         str(tmp_path / "x.jsonl"), "--base-url", "http://127.0.0.1:9/v1"], capture_output=True, text=True, check=False,
     )
     assert refused.returncode == 1 and "not a caption results file" in refused.stderr

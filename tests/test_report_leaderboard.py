@@ -6,11 +6,11 @@ import hashlib
 import json
 
 import pytest
+from test_stats import run_random, write_bench
 
 from favor_hf.app import leaderboard
 from favor_hf.report import load_final_records
 from favor_hf.stats import format_interval, mcq_intervals
-from test_stats import run_random, write_bench
 
 pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
 
@@ -31,7 +31,7 @@ def board(tmp_path_factory, minilm):
 
 
 def test_runs_over_different_item_sets_are_ranked_apart(board):
-    results, board = board
+    _, board = board
     mcq = board.mcq
     assert board.files == 5
     assert board.problems == ["foreign.jsonl: a line has no 'task' field; is it a `favor-hf run` results file?"]
