@@ -50,8 +50,6 @@ DIRECTION_AXES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 """Opposite word sets per axis; a pair conflicts when one side uses only one set and the other only the other."""
 
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
-VALIDITY_KEYS: tuple[str, ...] = ("score", "ceiling", "floor_generic", "floor_empty", "normalised")
-"""Keys of :func:`validity_summary`."""
 
 
 def _words(text: str) -> set[str]:
@@ -91,6 +89,12 @@ def direction_conflicts(alignment: Mapping[str, Any]) -> list[dict[str, Any]]:
     return conflicts
 
 
+def _mean(values: Sequence[float | None]) -> float | None:
+    """The mean, or None for no values or when one is None."""
+    known = [v for v in values if v is not None]
+    return float(sum(known) / len(known)) if known and len(known) == len(values) else None
+
+
 def normalised_score(score: float, floor: float, ceiling: float) -> float | None:
     """(score - floor) / (ceiling - floor); None when the ceiling does not exceed the floor."""
     if ceiling - floor <= 1e-12:
@@ -115,8 +119,9 @@ def validity_summary(
             (:func:`favor_hf.caption.score_captions` arguments).
 
     Returns:
-        :data:`VALIDITY_KEYS` (means over the videos; ``ceiling`` and ``normalised`` are None
-        when a reference has no ``caption``), ``direction_conflicts`` (pairs in all),
+        ``score``, ``ceiling``, ``floor_generic``, ``floor_empty`` and ``normalised`` (means over
+        the videos; ``ceiling`` and ``normalised`` are None when a reference has no ``caption``),
+        ``direction_conflicts`` (pairs in all),
         ``videos_with_conflicts``, and ``per_video``: the reference, generic and empty scores
         and the conflicts of each video.
     """
@@ -141,12 +146,7 @@ def validity_summary(
         conflicts = direction_conflicts(video.get("alignment") or {})
         per_video.append({"final_score": video["final_score"], "ceiling": ceiling[index], "floor_generic": generic[index],
                           "floor_empty": empty[index], "direction_conflicts": conflicts})
-
-    def mean(values: Sequence[float | None]) -> float | None:
-        return None if not values or any(v is None for v in values) else float(sum(values) / len(values))  # type: ignore[arg-type]
-
-    score, floor = mean([v["final_score"] for v in details]), mean(generic)
-    top = mean(ceiling)
+    score, floor, top = _mean([v["final_score"] for v in details]), _mean(generic), _mean(ceiling)
     return {
         "score": score,
         "ceiling": top,
