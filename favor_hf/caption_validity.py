@@ -151,7 +151,7 @@ def validity_summary(
         "score": score,
         "ceiling": top,
         "floor_generic": floor,
-        "floor_empty": mean(empty),
+        "floor_empty": _mean(empty),
         "normalised": None if top is None or score is None or floor is None else normalised_score(score, floor, top),
         "direction_conflicts": sum(len(v["direction_conflicts"]) for v in per_video),
         "videos_with_conflicts": sum(bool(v["direction_conflicts"]) for v in per_video),
