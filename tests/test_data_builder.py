@@ -126,8 +126,14 @@ def test_push_checks_arguments_and_reports_offline(data_dir: Path, tmp_path: Pat
     reason="set FAVOR_DATASETS3_PATH to a `pip install --no-deps --target DIR 'datasets<4'` folder",
 )
 def test_legacy_script_under_datasets_3(data_dir: Path, tmp_path: Path):
-    """The loading script under a real datasets 3.x, in a fresh offline process."""
+    """The loading script under a real datasets 3.x, in a fresh offline process.
+
+    datasets 3.x encodes videos with ``torchvision.io.VideoReader`` whenever torchvision is
+    installed, and torchvision 0.29 (installed here for the video processors) no longer has it;
+    the process therefore runs as a datasets 3.x user without torchvision does.
+    """
     script = (
+        "import sys\nsys.modules['torchvision'] = None  # absent for datasets' find_spec\n"
         "import datasets, json\n"
         f"ds = datasets.load_dataset({str(REPO / 'dataset_script' / 'favor_bench.py')!r}, 'mcq', "
         f"data_dir={str(data_dir)!r}, split='test', trust_remote_code=True)\n"

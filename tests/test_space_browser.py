@@ -185,11 +185,14 @@ def test_pick_a_sample_run_flow_and_see_scores_and_alignment(page):
         expect(alignment.locator(f"tr.{kind}").first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1000)  # let the fade-in of the new output finish before the screenshot
     page.screenshot(path=str(ARTIFACTS / "space_rescored.png"), full_page=True)
+    expect(page.locator("#caption-scores")).to_contain_text("signature: favor_caption|")
 
     page.get_by_role("tab", name="Leaderboard").click()
     expect(page.locator("#board-mcq")).to_contain_text("random:0", timeout=60_000)
     expect(page.locator("#board-mcq")).to_contain_text("flow-mcq.jsonl")
     expect(page.locator("#board-chart canvas, #board-chart svg").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#board-paper-table")).to_contain_text("random:0")  # the paper's table, with intervals
+    expect(page.locator("#board-caption")).to_contain_text("favor_caption|")  # caption rows show the signature
     page.screenshot(path=str(ARTIFACTS / "space_leaderboard.png"), full_page=True)
 
 

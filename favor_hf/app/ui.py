@@ -166,9 +166,9 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
             f"{board.files} results file(s): `favor-hf run` outputs in `{settings.results_dir.name}/` "
             "and the baselines run on the sample clips."
         )
-        note = [header, *(f"- skipped {problem}" for problem in board.problems)]
+        note = [header, *(f"- skipped {problem}" for problem in board.problems), *(f"- {n}" for n in board.notes)]
         chart = gr.update(value=board.chart, sort=list(board.chart["bar"]))
-        return board.mcq, chart, board.caption, "\n".join(note)
+        return board.mcq, chart, board.caption, "\n".join(note), board.paper_table
 
     with gr.Blocks(title="FAVOR-Bench explorer") as demo:
         gr.Markdown(INTRO)
@@ -223,6 +223,8 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
                     label="Accuracy per task", elem_id="board-chart",
                 )
                 board_caption = gr.Dataframe(label="Caption scores", elem_id="board-caption", interactive=False)
+                gr.Markdown("### The paper's table (95% intervals, videos resampled)")
+                board_paper = gr.Markdown(elem_id="board-paper-table")
         with gr.Accordion("Citation", open=False):
             gr.Code(CITATION, language=None)
 
@@ -236,7 +238,7 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
             run_caption, [clip_state, record_text, *model_inputs, caption_model], [caption, caption_scores, alignment]
         )
         rescore_button.click(rescore, [clip_state, record_text, caption, caption_model], [caption_scores, alignment])
-        board_outputs = [board_mcq, board_chart, board_caption, board_note]
+        board_outputs = [board_mcq, board_chart, board_caption, board_note, board_paper]
         reload.click(refresh_board, judge, board_outputs)
         judge.change(refresh_board, judge, board_outputs)
         demo.load(refresh_board, judge, board_outputs)

@@ -85,8 +85,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--data-dir", type=Path,
                        help="FAVOR data directory of the run: needed for output_qa files (they carry no options)")
     score.add_argument("--task", choices=TASKS, help="check that the file holds this task")
-    score.add_argument("--json", type=Path, metavar="SCORES.json",
-                       help="also write the scores (with the caption score signature) as JSON")
     _add_scoring_options(score)
     score.set_defaults(func=_score)
 
@@ -115,6 +113,8 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--caption-model", default=None,
                         help="sentence-transformers model of the caption score (name or local path)")
     add_hash_seed_option(parser)
+    parser.add_argument("--json", type=Path, metavar="SCORES.json",
+                        help="also write the scores (with the caption score signature) as JSON")
 
 
 def _fail(message: str) -> int:
@@ -191,8 +191,14 @@ def _run(args: argparse.Namespace) -> int:
             print(summary.format())
             return _fail(f"scoring failed: {err}\nThe results are saved; score them with "
                          f"`favor-hf score --results {args.out}` once this is fixed.")
+        _write_scores(args.json, args.out, args.task, summary.scores)
     print(summary.format())
     return 0
+
+
+def _write_scores(path: Path | None, results: Path, task: str, scores: dict) -> None:
+    if path is not None:
+        path.write_text(json.dumps({"results": str(results), "task": task, **scores}, indent=1), encoding="utf-8")
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -218,8 +224,7 @@ def _score(args: argparse.Namespace) -> int:
         return _fail(f"scoring failed: {err}")
     print(format_results_header(finals))
     print(format_scores_with_intervals(finals, scores, task, judge=args.judge))
-    if args.json:
-        args.json.write_text(json.dumps({"results": str(args.results), "task": task, **scores}, indent=1), encoding="utf-8")
+    _write_scores(args.json, args.results, task, scores)
     if task == "mcq":
         from favor_hf.integrations.judges import format_judge_table, judge_table
 
