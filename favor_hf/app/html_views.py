@@ -140,7 +140,7 @@ def scores_html(scores: Mapping[str, Any], model_name: str) -> str:
         f'<div>final_score <span class="final" data-key="final_score">{final:.3f}</span> '
         f'<span class="muted">embeddings: {escape(model_name)}</span></div>'
         f'<div class="score-grid">{"".join(boxes)}</div>'
-        f'<div class="muted" data-key="signature">signature: {escape(str(scores.get("signature", "")))}</div>',
+        f'<div class="muted score-signature">signature: {escape(str(scores.get("signature", "")))}</div>',
         "caption-scores",
     )
 
