@@ -66,7 +66,8 @@ def _torchrun(model: str, data: Path, out: Path) -> list[str]:
 
 
 def _lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    """The complete lines of a results file (a line being written is left out)."""
+    return [json.loads(line) for line in path.read_text().split("\n")[:-1]] if path.exists() else []
 
 
 def _outputs(path: Path) -> dict[str, str]:
