@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("FAVOR_DICTIONARY_PATH", str(DICTIONARY_PKL))
+# favor-hf's caches (embeddings, set orders) go to a fresh folder, not the user's ~/.cache
+os.environ.setdefault("FAVOR_HF_CACHE", tempfile.mkdtemp(prefix="favor-hf-test-cache-"))
 
 
 def minilm_path() -> str:

@@ -72,6 +72,15 @@ def model_fingerprint(model: SentenceTransformer) -> str:
         digest.update(json.dumps(settings, sort_keys=True).encode())
     elif tokenizer is not None:
         digest.update(json.dumps(sorted(tokenizer.get_vocab().items())).encode())
+    digest.update(weights_sha256(model).encode())
+    return digest.hexdigest()
+
+
+def weights_sha256(model: SentenceTransformer) -> str:
+    """sha256 over every weight of ``model`` (name, dtype, shape, bytes)."""
+    import torch
+
+    digest = hashlib.sha256()
     for name, tensor in model.state_dict().items():
         tensor = tensor.detach().cpu().contiguous()
         digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}\n".encode())

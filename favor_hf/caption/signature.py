@@ -18,36 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import weakref
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from favor_hf.caption.config import CaptionScoreConfig
+from favor_hf.caption.embed_cache import weights_sha256
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 _NLTK_DATA = ("tokenizers/punkt_tab/english", "taggers/averaged_perceptron_tagger_eng", "corpora/wordnet")
-_WEIGHTS: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
 
 
 def _short(digest: str) -> str:
     return digest[:12]
-
-
-def weights_sha256(model: "SentenceTransformer") -> str:
-    """sha256 over every weight of ``model`` (name, dtype, shape, bytes), memoised per model."""
-    if model not in _WEIGHTS:
-        import torch
-
-        digest = hashlib.sha256()
-        for name, tensor in model.state_dict().items():
-            tensor = tensor.detach().cpu().contiguous()
-            digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}\n".encode())
-            digest.update(memoryview(tensor.reshape(-1).view(torch.uint8).numpy()))
-        _WEIGHTS[model] = digest.hexdigest()
-    return _WEIGHTS[model]
 
 
 def word_lists_sha256(word_lists: dict[str, Any]) -> str:
