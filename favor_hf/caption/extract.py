@@ -27,13 +27,13 @@ from nltk import pos_tag, sent_tokenize, word_tokenize
 from favor_hf.caption.extract_actions import ActionExtractor
 from favor_hf.caption.extract_camera import find_camera_motions, remove_camera_parts
 from favor_hf.caption.extract_lexicon import Lexicon
-from favor_hf.caption.set_orders import DEFAULT_HASH_SEED, official_set_orders
 from favor_hf.caption.extract_subjects import (
     SubjectRef,
     find_subjects,
     generic_subjects,
     subjects_from_refs,
 )
+from favor_hf.caption.set_orders import DEFAULT_HASH_SEED, official_set_orders
 from favor_hf.resources import ensure_nltk_resources, load_word_lists
 
 EXTRACTION_FIELDS = ("camera_motion", "num_subjects", "motion_list", "chronological_motion_list")

@@ -6,22 +6,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from favor_hf.cli.flags import add_hash_seed_option
+from favor_hf.cli.flags import (
+    add_hash_seed_option,
+    add_sampling_options,
+    positive_int,
+    sampling_from_args,
+)
 from favor_hf.distributed import rank_aware
-from favor_hf.results import FRAME_PRESETS, TASKS
+from favor_hf.results import TASKS
 from favor_hf.schema import MCQ_JUDGES
-
-if TYPE_CHECKING:
-    from favor_hf.video import Sampling
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,27 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--data-dir", required=True, type=Path,
                      help="directory with video_perspective.json and videos/FAVOR-Bench/*.mp4")
     run.add_argument("--out", required=True, type=Path, help="results file (JSON Lines), created or resumed")
-    run.add_argument("--limit", type=_positive_int, help="only the first N items (of the shard)")
+    run.add_argument("--limit", type=positive_int, help="only the first N items (of the shard)")
     run.add_argument("--shard", metavar="I/N", help="only the stable 1/N slice number I (0-based) of the items")
-    sampling = run.add_mutually_exclusive_group()
-    sampling.add_argument("--fps", type=float,
-                          help="sample this many frames per second (default: 1, from the first frame; "
-                          "--sampling official reproduces the official Qwen2.5-VL inputs)")
-    sampling.add_argument("--frames", type=int, choices=FRAME_PRESETS, help="sample this many uniformly spaced frames")
-    sampling.add_argument("--sampling", choices=("official",),
-                          help="official: the official Qwen2.5-VL inputs (qwen-vl-utils 0.0.8 rules: fps 1, even count "
-                          ">= 4, max_pixels 360*420, decord); ignores --max-side")
-    run.add_argument("--max-side", type=int, default=448, help="downscale frames to at most this many pixels (0: keep)")
-    run.add_argument("--min-pixels", type=_positive_int,
-                     help="qwen-vl-utils pixel budget: frame sides become multiples of 28 within it (replaces --max-side)")
-    run.add_argument("--max-pixels", type=_positive_int, help="pixel budget: at most this many pixels per frame")
-    run.add_argument("--total-pixels", type=_positive_int,
-                     help="pixel budget: pixels shared by all frames of a clip (when --max-pixels is not given)")
-    run.add_argument("--video-input", choices=("auto", "video", "images"),
-                     help="how frames reach the model: one video with its timing (video), separate images (images), or "
-                     "auto (default; transformers: video when the processor takes video; openai: images)")
-    run.add_argument("--concurrency", type=_positive_int, default=1, help="model calls in flight at once (for HTTP servers)")
-    run.add_argument("--max-consecutive-failures", type=_positive_int, default=20,
+    add_sampling_options(run)
+    run.add_argument("--concurrency", type=positive_int, default=1, help="model calls in flight at once (for HTTP servers)")
+    run.add_argument("--max-consecutive-failures", type=positive_int, default=20,
                      help="stop after this many failed items in a row (default 20)")
     run.add_argument("--no-score", action="store_true", help="skip the score table at the end")
     _add_scoring_options(run)
@@ -124,18 +102,6 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _sampling(args: argparse.Namespace) -> Sampling:
-    from favor_hf.video import Sampling
-
-    max_side = args.max_side or None
-    budget = {"min_pixels": args.min_pixels, "max_pixels": args.max_pixels, "total_pixels": args.total_pixels}
-    if args.sampling == "official":
-        return Sampling(official=True, max_side=None, **budget)
-    if args.frames is not None:
-        return Sampling(frames=args.frames, max_side=max_side, **budget)
-    return Sampling(fps=args.fps if args.fps is not None else 1.0, max_side=max_side, **budget)
-
-
 def _run(args: argparse.Namespace) -> int:
     from favor_hf.data.records import DataError, load_video_records
     from favor_hf.models import load_adapter
@@ -152,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.shard:
             parse_shard(args.shard)
-        sampling = _sampling(args)
+        sampling = sampling_from_args(args)
         if args.task == "caption" and not args.no_score:  # offline, fail before spending time on the model
             from favor_hf.caption.embed import DEFAULT_MODEL, check_sentence_model
 
@@ -202,9 +168,9 @@ def _write_scores(path: Path | None, results: Path, task: str, scores: dict) -> 
 
 
 def _score(args: argparse.Namespace) -> int:
+    from favor_hf.integrations import load_results
     from favor_hf.resources import ResourceError
     from favor_hf.results import ResultsError
-    from favor_hf.integrations import load_results
     from favor_hf.runner import format_results_header, score_records
     from favor_hf.stats import format_scores_with_intervals
 

@@ -47,12 +47,12 @@ def _sft_export(args: argparse.Namespace) -> int:
 
 
 def _sft(args: argparse.Namespace) -> int:
-    from favor_hf.cli.run_commands import _sampling
+    from favor_hf.cli.flags import sampling_from_args
     from favor_hf.data.records import DataError
     from favor_hf.finetune.train import train_sft
 
     try:
-        sampling = _sampling(args)  # the very flags and rules of favor-hf run
+        sampling = sampling_from_args(args)  # the very flags and rules of favor-hf run
         result = train_sft(
             args.model, args.train_file, args.out, sampling=sampling, max_steps=args.max_steps, epochs=args.epochs,
             batch_size=args.batch_size, grad_accum=args.grad_accum, learning_rate=args.learning_rate,
@@ -70,9 +70,9 @@ def _sft(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sft-export`` and ``sft`` subcommands."""
+    from favor_hf.cli.flags import add_sampling_options
     from favor_hf.finetune.examples import PROMPTS, TARGETS
     from favor_hf.finetune.formats import FORMATS
-    from favor_hf.results import FRAME_PRESETS
 
     export = subparsers.add_parser(
         "sft-export",
@@ -110,16 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sft.add_argument("--model", required=True, help="Hub id or local directory (image-text-to-text model with a processor)")
     sft.add_argument("--train-file", required=True, type=Path, help="OUT/trl/train.jsonl of favor-hf sft-export")
     sft.add_argument("--out", required=True, type=Path, help="checkpoint directory (model + processor)")
-    rate = sft.add_mutually_exclusive_group()
-    rate.add_argument("--fps", type=float, help="sample this many frames per second (default: 1)")
-    rate.add_argument("--frames", type=int, choices=FRAME_PRESETS, help="sample this many uniformly spaced frames")
-    rate.add_argument("--sampling", choices=("official",), help="official: the official Qwen2.5-VL inputs (as favor-hf run)")
-    sft.add_argument("--max-side", type=int, default=448, help="downscale frames to at most this many pixels (0: keep)")
-    sft.add_argument("--min-pixels", type=int, help="qwen-vl-utils pixel budget (as favor-hf run; replaces --max-side)")
-    sft.add_argument("--max-pixels", type=int, help="pixel budget: at most this many pixels per frame")
-    sft.add_argument("--total-pixels", type=int, help="pixel budget: pixels shared by all frames of a clip")
-    sft.add_argument("--video-input", choices=("auto", "video", "images"),
-                     help="how frames reach the model, as favor-hf run (default auto: video when the processor takes video)")
+    add_sampling_options(sft)  # the very flags and rules of favor-hf run
     sft.add_argument("--max-steps", type=int, default=-1, help="optimizer steps (default: --epochs over the data)")
     sft.add_argument("--epochs", type=float, default=1.0)
     sft.add_argument("--batch-size", type=int, default=1)
