@@ -83,17 +83,22 @@ def input_setting(sampling: str) -> str:
 
 
 def load_final_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The final line of each item of a results file, checked to be one run.
+    """The final line of each item of a results file, checked to be one run: a favor-hf file,
+    or any format :func:`favor_hf.integrations.load_results` reads (lmms-eval, VLMEvalKit).
 
     Raises:
         ReportError: unreadable, mixed runs, or lines without ``task``.
     """
+    from favor_hf.integrations import detect_format, load_results
     from favor_hf.results import ResultsError
-    from favor_hf.runner import selected_final_records
 
     try:
-        records = selected_final_records(path)
-    except ResultsError as err:
+        fmt = detect_format(path)
+    except ValueError:
+        fmt = "favor"  # no other toolkit's file: read it as favor-hf's, whose errors say what is wrong
+    try:
+        records = load_results(path, fmt=fmt)
+    except (ResultsError, ValueError) as err:
         raise ReportError(str(err)) from err
     for record in records:
         for key in ("task", "model", "video"):

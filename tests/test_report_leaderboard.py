@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pandas as pd
 import pytest
 from test_stats import run_random, write_bench
 
 from favor_hf.app import leaderboard
+from favor_hf.data.records import load_video_records
+from favor_hf.integrations.vlmevalkit import tsv_rows
 from favor_hf.report import load_final_records
 from favor_hf.stats import format_interval, mcq_intervals
 
@@ -27,13 +30,22 @@ def board(tmp_path_factory, minilm):
     run_random(large, results / "large-r0.jsonl", 0)
     run_random(small, results / "caption-r0.jsonl", 0, task="caption", limit=5)
     (results / "foreign.jsonl").write_text(json.dumps({"id": "a", "output": "x"}) + "\n")
+    # the same answers as small-r1, as VLMEvalKit writes them
+    answers = {r["id"]: r["output"] for r in load_final_records(results / "small-r1.jsonl")}
+    rows = tsv_rows(load_video_records(small))
+    keys = [f"{row['video']}_{row['question_id'] + 1}" for row in rows]
+    pd.DataFrame(rows).assign(prediction=[answers[k] for k in keys]).to_excel(
+        results / "Random-1_FAVOR-Bench_8frame.xlsx", index=False)
     return results, leaderboard.build_leaderboard({"results": results}, caption_model=minilm)
 
 
 def test_runs_over_different_item_sets_are_ranked_apart(board):
     _, board = board
     mcq = board.mcq
-    assert board.files == 5
+    assert board.files == 6
+    vlmevalkit = mcq.set_index("file").loc["Random-1_FAVOR-Bench_8frame.xlsx"]
+    r1 = mcq.set_index("file").loc["small-r1.jsonl"]
+    assert vlmevalkit["model"] == "Random-1" and vlmevalkit["ALL"] == r1["ALL"] and vlmevalkit["group"] == r1["group"]
     assert board.problems == ["foreign.jsonl: a line has no 'task' field; is it a `favor-hf run` results file?"]
     assert mcq["group"].nunique() == 2
     for _, group in mcq.groupby("group"):

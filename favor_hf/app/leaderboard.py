@@ -128,10 +128,15 @@ def _rank(table: pd.DataFrame, score: str) -> pd.DataFrame:
     return table
 
 
+RESULTS_SUFFIXES = (".jsonl", ".xlsx", ".tsv")
+"""Results files the leaderboard reads: favor-hf and lmms-eval JSON Lines, VLMEvalKit predictions."""
+
+
 def build_leaderboard(
     folders: Mapping[str, Path], judge: str = "official", caption_model: str | None = None
 ) -> Leaderboard:
-    """Score every ``*.jsonl`` directly in each folder (``{source label: folder}``); absent folders are skipped.
+    """Score every results file directly in each folder (``{source label: folder}``: favor-hf runs,
+    lmms-eval sample logs, VLMEvalKit prediction files); absent folders are skipped.
 
     A file that cannot be read or scored (e.g. the caption model is missing) is listed in
     ``problems`` and left out. Runs over different item sets, and caption scores under
@@ -145,7 +150,7 @@ def build_leaderboard(
     for source, folder in folders.items():
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.jsonl")):
+        for path in sorted(p for p in folder.iterdir() if p.suffix in RESULTS_SUFFIXES):
             files += 1
             try:
                 entry = score_file(path, judge, caption_model)
