@@ -11,6 +11,15 @@ import numpy as np
 if TYPE_CHECKING:
     from favor_hf.video import Clip
 
+VIDEO_INPUTS = ("auto", "video", "images")
+"""Values of an adapter's ``video_input`` argument; ``auto`` lets the adapter choose."""
+
+
+def check_video_input(video_input: str) -> None:
+    """Raise ``ValueError`` unless ``video_input`` is one of :data:`VIDEO_INPUTS`."""
+    if video_input not in VIDEO_INPUTS:
+        raise ValueError(f"video_input {video_input!r}: expected one of {', '.join(VIDEO_INPUTS)}")
+
 
 @dataclass
 class ModelInput:

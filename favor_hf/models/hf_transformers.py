@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from favor_hf.models.base import ModelAdapter, ModelInput
+from favor_hf.models.base import ModelAdapter, ModelInput, check_video_input
 from favor_hf.network import hub_offline_reason
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
-VIDEO_INPUTS = ("auto", "video", "images")
 
 
 def _default_device() -> str:
@@ -74,8 +73,7 @@ class TransformersAdapter(ModelAdapter):
             raise ValueError(f"dtype {dtype!r}: expected one of {', '.join(DTYPES)}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        if video_input not in VIDEO_INPUTS:
-            raise ValueError(f"video_input {video_input!r}: expected one of {', '.join(VIDEO_INPUTS)}")
+        check_video_input(video_input)
         self.name = f"transformers:{model_id}"
         self.max_batch_size = batch_size
         self.max_new_tokens = max_new_tokens

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import httpx
 import numpy as np
 
-from favor_hf.models.base import ModelAdapter, ModelInput
+from favor_hf.models.base import ModelAdapter, ModelInput, check_video_input
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -38,10 +38,6 @@ RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 class OpenAIError(RuntimeError):
     """A request failed for good (non-retryable status, or still failing after every retry)."""
-
-
-VIDEO_INPUTS = ("auto", "images", "video")
-"""``auto`` is ``images``: what a server's model accepts is not known from here."""
 
 
 def _frame_base64(frame: np.ndarray, image_format: str = "jpeg", quality: int = 85) -> str:
@@ -138,13 +134,12 @@ class OpenAIAdapter(ModelAdapter):
             raise ValueError("openai adapter needs a model name, e.g. openai:gpt-4o")
         if image_format not in ("jpeg", "png"):
             raise ValueError(f"image_format {image_format!r}: expected 'jpeg' or 'png'")
-        if video_input not in VIDEO_INPUTS:
-            raise ValueError(f"video_input {video_input!r}: expected one of {', '.join(VIDEO_INPUTS)}")
+        check_video_input(video_input)
         self.name = f"openai:{model}"
         self.model = model
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.base_urls = _base_urls(base_url, key)
-        self.video_input = "video" if video_input == "video" else "images"
+        self.video_input = "video" if video_input == "video" else "images"  # auto: a server's model is not known here
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
         self.max_retries = max_retries
