@@ -138,6 +138,22 @@ def judge_strict(output: str | None, options: Sequence[str], correct_answer: str
     return mentioned[0], mentioned[0] == answer
 
 
+def judge_output(output: str | None, correct_answer: str, options: Sequence[str], judge: str = "official") -> tuple[bool, bool, bool]:
+    """``(correct, hedged, had_reasoning)`` of one output under ``judge``, judged after :func:`strip_thinking`.
+
+    ``hedged``: the answer names several options. The rule of every MCQ score and interval.
+    """
+    answer, had_reasoning = strip_thinking(output)
+    mentioned = mentioned_options(answer, options)
+    if judge == "official":
+        correct = judge_official(answer, correct_answer, options)
+    elif judge == "strict":
+        correct = len(mentioned) == 1 and options[mentioned[0]] == correct_answer
+    else:
+        raise ValueError(f"judge {judge!r}: expected one of {', '.join(JUDGES)}")
+    return correct, len(mentioned) > 1, had_reasoning
+
+
 def _check_reference(index: int, ref: Mapping[str, Any]) -> tuple[str, list[str], str]:
     try:
         correct, options, task = ref["correct_answer"], list(ref["options"]), ref["task_type"]
@@ -203,17 +219,8 @@ def mcq_accuracy(
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
     checked = [_check_reference(i, ref) for i, ref in enumerate(references)]
-    correct: list[bool] = []
-    hedged = thinking = 0
-    for raw, (answer, options, _) in zip(predictions, checked):
-        output, had_reasoning = strip_thinking(raw)
-        thinking += had_reasoning
-        mentioned = mentioned_options(output, options)
-        hedged += len(mentioned) > 1
-        if judge == "official":
-            correct.append(judge_official(output, answer, options))
-        else:
-            correct.append(len(mentioned) == 1 and options[mentioned[0]] == answer)
-    result = summarize(correct, [task for _, _, task in checked], hedged=hedged, full_counts=full_counts)
-    result["thinking"] = thinking
+    verdicts = [judge_output(output, answer, options, judge) for output, (answer, options, _) in zip(predictions, checked)]
+    result = summarize([correct for correct, _, _ in verdicts], [task for _, _, task in checked],
+                       hedged=sum(hedged for _, hedged, _ in verdicts), full_counts=full_counts)
+    result["thinking"] = sum(thinking for _, _, thinking in verdicts)
     return result

@@ -99,19 +99,10 @@ def _video_task_matrix(
 
 
 def judge_records(records: Sequence[Mapping[str, Any]], judge: str = "official") -> list[bool]:
-    """Per-line correctness of finished MCQ result lines, by the rule of :func:`favor_hf.mcq.mcq_accuracy`."""
-    from favor_hf.mcq import judge_official, judge_strict
+    """Per-line correctness of finished MCQ result lines, by :func:`favor_hf.mcq.judge_output` (as ``mcq_accuracy``)."""
+    from favor_hf.mcq import judge_output
 
-    correct = []
-    for record in records:
-        ref = record["reference"]
-        if judge == "official":
-            correct.append(judge_official(record["output"], ref["correct_answer"], ref["options"]))
-        elif judge == "strict":
-            correct.append(judge_strict(record["output"], ref["options"], ref["correct_answer"])[1])
-        else:
-            raise ValueError(f"judge {judge!r}: expected 'official' or 'strict'")
-    return correct
+    return [judge_output(r["output"], r["reference"]["correct_answer"], r["reference"]["options"], judge)[0] for r in records]
 
 
 def mcq_intervals(

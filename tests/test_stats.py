@@ -75,6 +75,18 @@ def test_intervals_are_seeded_and_cover_the_estimate(runs):
     assert width["ALL"] < min(width[key] for key in first if key != "ALL")
 
 
+def test_intervals_judge_after_reasoning_like_the_accuracy():
+    ref = {"correct_answer": "Sits down", "options": ["Walks to the left", "Sits down"], "task_type": "AS"}
+    records = [{"id": f"v{i}_1", "video": f"v{i}", "task_type": "AS", "reference": ref, "error": None,
+                "output": "<think>Walks to the left? No.</think>(B) Sits down" if i % 2 else "Walks to the left"}
+               for i in range(20)]
+    for judge in ("official", "strict"):
+        accuracy = mcq_accuracy([r["output"] for r in records], [r["reference"] for r in records], judge=judge)
+        assert judge_records(records, judge) == [bool(i % 2) for i in range(20)]
+        low, high = mcq_intervals(records, judge)["ALL"]
+        assert accuracy["ALL"] == 50.0 and low <= 50.0 <= high
+
+
 def test_questions_of_one_video_move_together():
     # 40 videos of 5 questions, each video all right or all wrong: resampling videos sees
     # 40 independent units, resampling questions would wrongly see 200
