@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from chat_server import ChatServer
@@ -27,61 +24,19 @@ from favor_hf.results import ResultsError
 pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
 
 
-class JudgeServer:
-    """Answers every chat request with a judgement derived from the prompt: detail = candidate words mod 11."""
+def judge_reply(prompt: str, images: int) -> str:
+    """A judgement derived from the prompt: correctness 7, detail = candidate words mod 11."""
+    candidate = prompt.split("Description to grade:\n", 1)[1].split("\n\nGive two", 1)[0]
+    return f'Here you go: {{"correctness": 7, "detail": {len(candidate.split()) % 11}}}'
 
-    def __init__(self, fail_first: int = 0):
-        self.prompts: list[str] = []
-        self.models: set[str] = set()
-        self.fail_first = fail_first
-        self.lock = threading.Lock()
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+def judge_server(fail_first: int = 0) -> ChatServer:
+    """A chat server answering with :func:`judge_reply`, 503 to the first ``fail_first`` requests."""
+    return ChatServer(reply=judge_reply, fail=lambda n: n <= fail_first)
 
-            def log_message(self, *args):
-                pass
 
-            def do_POST(self):
-                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                prompt = payload["messages"][0]["content"][-1]["text"]
-                with server.lock:
-                    server.prompts.append(prompt)
-                    server.models.add(payload["model"])
-                    fail = len(server.prompts) <= server.fail_first
-                if fail:
-                    body, status = {"error": {"message": "busy"}}, 503
-                else:
-                    body, status = {"choices": [{"message": {"content": JudgeServer.reply(prompt)}}]}, 200
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @staticmethod
-    def reply(prompt: str) -> str:
-        candidate = prompt.split("Description to grade:\n", 1)[1].split("\n\nGive two", 1)[0]
-        return f'Here you go: {{"correctness": 7, "detail": {len(candidate.split()) % 11}}}'
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._httpd.shutdown()
-        self._httpd.server_close()
+def sent_prompts(server: ChatServer) -> list[str]:
+    return [payload["messages"][0]["content"][-1]["text"] for payload in server.payloads]
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +63,12 @@ def test_prompt_is_ours_and_hashed():
 def test_judge_records_model_prompt_hash_and_resumes(caption_run, tmp_path):
     out = tmp_path / "judged.jsonl"
     captions = load_final_records(caption_run)
-    with JudgeServer(fail_first=2) as server:
+    with judge_server(fail_first=2) as server:
         adapter = OpenAIAdapter("judge-model", base_url=server.base_url, backoff=0.01, max_new_tokens=64)
         summary = judge_captions(caption_run, adapter, out, concurrency=3, progress=False)
         assert summary.judged == len(captions) and summary.failed == 0  # the two 503s were retried
-        assert server.models == {"judge-model"}
-        assert sorted(server.prompts[2:]) == sorted(judge_prompt(r["reference"]["caption"], r["output"]) for r in captions)
+        assert {payload["model"] for payload in server.payloads} == {"judge-model"}
+        assert sorted(sent_prompts(server)[2:]) == sorted(judge_prompt(r["reference"]["caption"], r["output"]) for r in captions)
         again = judge_captions(caption_run, adapter, out, progress=False)
         assert again.skipped == len(captions) and again.judged == 0
         adapter.close()
@@ -135,7 +90,7 @@ def test_unparseable_replies_are_recorded_and_retried_later(caption_run, tmp_pat
         summary = judge_captions(caption_run, adapter, out, progress=False)
         adapter.close()
     assert summary.judged == 0 and summary.failed == 6 and "no correctness score" in summary.errors[0]
-    with JudgeServer() as server:
+    with judge_server() as server:
         adapter = OpenAIAdapter("judge-model", base_url=server.base_url)
         summary = judge_captions(caption_run, adapter, out, progress=False)
         adapter.close()
@@ -149,7 +104,7 @@ def test_unparseable_replies_are_recorded_and_retried_later(caption_run, tmp_pat
 
 def test_judge_captions_command(caption_run, tmp_path):
     out = tmp_path / "judged.jsonl"
-    with JudgeServer() as server:
+    with judge_server() as server:
         done = subprocess.run(
             [sys.executable, "-m", "favor_hf", "judge-captions", "--results", str(caption_run), "--model", "judge-model",
              "--base-url", server.base_url, "--out", str(out), "--concurrency", "2"],
