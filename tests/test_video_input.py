@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from tiny_vlm import (
-    build_tiny_llava_onevision,
-    build_tiny_qwen2_5_vl,
+from tiny_vlm import (  # noqa: F401 (fixtures)
     build_tiny_qwen3_vl,
+    tiny_llava_onevision,
+    tiny_qwen2_5_vl,
 )
 
 from favor_hf.cli import main
@@ -21,16 +21,6 @@ from favor_hf.video import Sampling, official_nframes
 
 MAX_NEW_TOKENS = 24  # the official script uses 256; fewer keeps the test fast and compares the same way
 PARITY_KEYS = ("input_ids", "attention_mask", "pixel_values_videos", "video_grid_thw", "second_per_grid_ts")
-
-
-@pytest.fixture(scope="module")
-def tiny_qwen2_5_vl(tmp_path_factory) -> str:
-    return build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("qwen2_5_vl"))
-
-
-@pytest.fixture(scope="module")
-def tiny_llava_onevision(tmp_path_factory) -> str:
-    return build_tiny_llava_onevision(tmp_path_factory.mktemp("llava_onevision"))
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +60,7 @@ def _official_answer(model, processor, inputs) -> str:
     return processor.batch_decode(trimmed, skip_special_tokens=True, clean_up_tokenization_spaces=False)[0]
 
 
-def test_official_preset_reproduces_the_official_script(tiny_qwen2_5_vl, synth, tmp_path, capsys):
+def test_official_preset_reproduces_the_official_script(tiny_qwen2_5_vl, synth, tmp_path, capsys):  # noqa: F811
     from transformers import AutoProcessor, Qwen2_5_VLForConditionalGeneration
 
     out = tmp_path / "official.jsonl"
@@ -117,7 +107,7 @@ def test_official_frame_count_follows_qwen_vl_utils_0_0_8():
     assert official_nframes(24 * 60, 24.0) == 60
 
 
-def test_images_mode_and_video_mode_differ_and_are_recorded(tiny_qwen2_5_vl, synth, tmp_path):
+def test_images_mode_and_video_mode_differ_and_are_recorded(tiny_qwen2_5_vl, synth, tmp_path):  # noqa: F811
     records = load_video_records(synth)
     path = build_items(records, "mcq")[0]["video_path"]
     clip = Sampling(frames=8, max_side=None).clip(path)
@@ -135,7 +125,7 @@ def test_images_mode_and_video_mode_differ_and_are_recorded(tiny_qwen2_5_vl, syn
     images.close()
 
 
-def test_llava_onevision_gets_its_documented_video_call(tiny_llava_onevision, synth):
+def test_llava_onevision_gets_its_documented_video_call(tiny_llava_onevision, synth):  # noqa: F811
     import av
     from transformers import AutoProcessor, LlavaOnevisionForConditionalGeneration
 
@@ -252,7 +242,7 @@ def test_pixel_budget_gives_multiples_of_28_within_it(synth):
         Sampling(frames=8, max_pixels=15680)
 
 
-def test_a_results_file_holds_one_video_input_mode(tiny_qwen2_5_vl, synth, tmp_path, capsys):
+def test_a_results_file_holds_one_video_input_mode(tiny_qwen2_5_vl, synth, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "r.jsonl"
     base = ["run", "--model", f"transformers:{tiny_qwen2_5_vl}", "--data-dir", str(synth), "--out", str(out),
             "--frames", "8", "--max-side", "64", "--limit", "1", "--max-new-tokens", "4", "--device", "cpu",
