@@ -139,6 +139,22 @@ def test_upstream_output_qa_needs_the_data_dir(bench, records, tmp_path, capsys)
     assert lines[0]["model"] == "Model" and lines[0]["source"]["format"] == "upstream"
 
 
+def test_upstream_output_qa_is_checked_against_the_data_dir(bench, records, tmp_path):
+    path = tmp_path / "Model.jsonl"
+    entries = [{"task_type": q["task_type"], "correct_answer": q["correct_answer"], "output": "x", "judge": False}
+               for q in records[0]["questions"]]
+    path.write_text(json.dumps({f"{records[0]['video_name']}.mp4": entries}) + "\n", encoding="utf-8")
+    assert [line["id"] for line in load_results(path, data_dir=bench.root)] == [
+        q["question_key"] for q in records[0]["questions"]]
+    entries[0]["correct_answer"] = "not an option"
+    path.write_text(json.dumps({records[0]["video_name"]: entries}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="entry 0: field 'correct_answer' 'not an option' differs"):
+        load_results(path, data_dir=bench.root)
+    path.write_text(json.dumps({"nope": entries}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="video 'nope' is not in the question file.*pass the --data-dir"):
+        load_results(path, data_dir=bench.root)
+
+
 def test_convert_merges_toolkit_files_into_one_favor_file(bench, records, predictions, tmp_path, capsys):
     half = len(predictions) // 2
     first, second = tmp_path / "M_FAVOR-Bench_1fps.xlsx", tmp_path / "M_FAVOR-Bench_1fps_part2.tsv"

@@ -36,21 +36,12 @@ def read_upstream(
     path = Path(path)
     questions = {r["video_name"]: r["questions"] for r in video_records}
     source = {"format": "upstream", "file": str(path)}
-    records = []
-    for video, entries in read_upstream_results(path):
-        name = video.removesuffix(".mp4")
-        known = questions.get(name)
-        if known is None or len(known) < len(entries):
-            raise ValueError(f"{path}: video {video!r}: {len(entries)} answers but the data directory has "
-                             f"{len(known or [])} questions for it; pass the --data-dir the run used")
-        for position, (entry, q) in enumerate(zip(entries, known)):
-            if entry["correct_answer"] != q["correct_answer"]:
-                raise ValueError(f"{path}: video {video!r} entry {position}: field 'correct_answer' "
-                                 f"{entry['correct_answer']!r} differs from the data directory's {q['correct_answer']!r}")
-            reference = {"correct_answer": q["correct_answer"], "options": q["options"], "task_type": q["task_type"]}
-            records.append(imported_record(q["question_key"], name, entry["output"], reference,
-                                           model=model or path.stem, sampling="upstream", source=source))
-    return records
+    return [
+        imported_record(q["question_key"], name, entry["output"],
+                        {"correct_answer": q["correct_answer"], "options": q["options"], "task_type": q["task_type"]},
+                        model=model or path.stem, sampling="upstream", source=source)
+        for name, entry, q in _answered_questions(path, read_upstream_results(path), questions)
+    ]
 
 
 def read_upstream_results(path: str | os.PathLike[str]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -81,6 +72,40 @@ def read_upstream_results(path: str | os.PathLike[str]) -> list[tuple[str, list[
                 raise ValueError(f"{path}:{number}: video {video!r} entry {k}: missing field(s) {', '.join(missing)}")
         rows.append((video, entries))
     return rows
+
+
+def _answered_questions(
+    path: str | os.PathLike[str],
+    rows: Sequence[tuple[str, list[dict[str, Any]]]],
+    questions: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> list[tuple[str, dict[str, Any], Mapping[str, Any]]]:
+    """``(video stem, entry, question)`` per answer of ``rows``: the video's questions looked up with
+    and without ``.mp4``, matched by position, the stored ``correct_answer`` checked against the question's.
+
+    Raises:
+        ValueError: a video is not in ``questions``, has fewer questions than answers, or a stored
+            ``correct_answer`` differs (another benchmark version); names the file, video and entry.
+    """
+    from favor_hf.data.records import video_stem
+
+    by_stem = {video_stem(name): listed for name, listed in questions.items()}  # "X" and "X.mp4" are one video
+    answered = []
+    for video, entries in rows:
+        known = by_stem.get(video_stem(video))
+        if known is None:
+            raise ValueError(f"{path}: video {video!r} is not in the question file (looked up with and without .mp4); "
+                             "pass the --data-dir the run used")
+        if len(known) < len(entries):
+            raise ValueError(f"{path}: video {video!r}: {len(entries)} answers but the question file has {len(known)} "
+                             "questions; pass the --data-dir the run used")
+        for index, (entry, q) in enumerate(zip(entries, known)):
+            if q["correct_answer"] != entry["correct_answer"]:
+                raise ValueError(
+                    f"{path}: video {video!r} entry {index}: field 'correct_answer' {entry['correct_answer']!r} differs "
+                    f"from the question file's {q['correct_answer']!r}; is it the same benchmark version?"
+                )
+            answered.append((video_stem(video), entry, q))
+    return answered
 
 
 def score_upstream_results(
@@ -114,23 +139,8 @@ def score_upstream_results(
         result = summarize(stored, tasks, full_counts=full_counts)
         del result["hedged"]
         return {**result, "checks": checks}
-    from favor_hf.data.records import video_stem
-
-    by_stem = {video_stem(name): listed for name, listed in questions.items()}  # "X" and "X.mp4" are one video
-    references = []
-    for video, listed in rows:
-        known = by_stem.get(video_stem(video))
-        if known is None:
-            raise ValueError(f"{path}: video {video!r} is not in the question file (looked up with and without .mp4)")
-        if len(known) < len(listed):
-            raise ValueError(f"{path}: video {video!r}: {len(listed)} answers but the question file has {len(known or [])} questions")
-        for index, (entry, q) in enumerate(zip(listed, known)):
-            if q["correct_answer"] != entry["correct_answer"]:
-                raise ValueError(
-                    f"{path}: video {video!r} entry {index}: correct_answer {entry['correct_answer']!r} differs from "
-                    f"the question file's {q['correct_answer']!r}; is it the same benchmark version?"
-                )
-            references.append({"correct_answer": q["correct_answer"], "options": q["options"], "task_type": entry["task_type"]})
+    references = [{"correct_answer": q["correct_answer"], "options": q["options"], "task_type": entry["task_type"]}
+                  for _, entry, q in _answered_questions(path, rows, questions)]
     outputs = [entry["output"] for entry in entries]
     result = mcq_accuracy(outputs, references, judge=judge, full_counts=full_counts)
     official = [judge_official(o, r["correct_answer"], r["options"]) for o, r in zip(outputs, references)]
