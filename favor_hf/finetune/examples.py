@@ -93,11 +93,10 @@ def _prompt(record: dict[str, Any], prompt: str) -> str:
 
 
 def _target(record: dict[str, Any], target: str) -> str:
-    if target == "caption":
-        return record.get("caption", "").strip()
+    """The answer text of ``target`` (checked against :data:`TARGETS` by :func:`build_examples`)."""
     if target == "structured":
         return render_structured(record, STRUCTURED_FIELDS)
-    raise ValueError(f"target {target!r}: expected one of {', '.join(TARGETS)}")
+    return record.get("caption", "").strip()
 
 
 def _candidates(local: list[str], pool: list[str], rng: random.Random) -> Iterator[str]:
@@ -186,8 +185,9 @@ def build_examples(
             result.skip(f"empty {target} target", name)
         if not mcq:
             continue
-        questions = [(q["question"], q["options"], q["correct_answer"]) for q in record.get("questions") or []]
-        keys = [q.get("question_key") for q in record.get("questions") or []]
+        own = record.get("questions") or []
+        keys = [q.get("question_key") for q in own]
+        questions = [(q["question"], q["options"], q["correct_answer"]) for q in own]
         questions = questions or _annotation_questions(record, cameras, actions, rng)
         if not questions:
             result.skip("no MCQ item derivable from the annotations", name)
