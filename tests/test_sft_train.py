@@ -33,10 +33,10 @@ def sft_data(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "favor_hf", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "favor_hf", *args], check=False, capture_output=True, text=True, timeout=600)
 
 
-def test_collator_trains_on_the_answer_after_the_evaluation_inputs(tiny_qwen2_5_vl: str, sft_data):
+def test_collator_trains_on_the_answer_after_the_evaluation_inputs(tiny_qwen2_5_vl: str, sft_data):  # noqa: F811
     _, train_file = sft_data
     rows = load_sft_file(train_file)
     adapter = TransformersAdapter(tiny_qwen2_5_vl, device="cpu")
@@ -57,7 +57,7 @@ def test_collator_trains_on_the_answer_after_the_evaluation_inputs(tiny_qwen2_5_
     assert math.isfinite(loss.item())
 
 
-def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path, capsys):
+def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path, capsys):  # noqa: F811
     synth, train_file = sft_data
     ckpt = tmp_path / "ckpt"
     code = main(["sft", "--model", tiny_qwen2_5_vl, "--train-file", str(train_file), "--out", str(ckpt), *SAMPLING,
@@ -83,7 +83,7 @@ def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, t
     assert {x["sampling"] for x in lines} == {PRESET.label} and {x["video_input"] for x in lines} == {"video"}
 
 
-def test_lora_is_merged_into_a_plain_checkpoint(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path):
+def test_lora_is_merged_into_a_plain_checkpoint(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path):  # noqa: F811
     _, train_file = sft_data
     result = train_sft(tiny_qwen2_5_vl, train_file, tmp_path / "lora", sampling=PRESET,
                        max_steps=2, learning_rate=1e-2, lora_r=4, device="cpu")
@@ -107,7 +107,7 @@ def test_bad_train_file_names_file_and_record(tmp_path: Path):
     ("sampling", "video_input", "visual_key"),
     [(Sampling(official=True, max_side=None), "video", "pixel_values_videos"), (PRESET, "images", "pixel_values")],
 )
-def test_collator_follows_the_preset_and_video_input(tiny_qwen2_5_vl: str, sft_data, sampling, video_input, visual_key):
+def test_collator_follows_the_preset_and_video_input(tiny_qwen2_5_vl: str, sft_data, sampling, video_input, visual_key):  # noqa: F811
     _, train_file = sft_data
     adapter = TransformersAdapter(tiny_qwen2_5_vl, device="cpu", video_input=video_input)
     batch = VideoSftCollator(adapter, sampling)(load_sft_file(train_file)[:2])
