@@ -259,19 +259,19 @@ def sample_video(
     if table is None:  # no usable timestamps: one pass for the frame times, one for the chosen frames
         times = [time for time, _ in _decoded(path)]
         times = [time - times[0] for time in times]
-        indices = _choose(len(times), times, num_frames, fps)
+        indices = _choose(times, num_frames, fps)
+        frames = _decode_in_order(path, indices, max_side)
         rate = (len(times) - 1) / times[-1] if len(times) > 1 and times[-1] > 0 else probe(path).fps
-        return SampledFrames(_decode_in_order(path, indices, max_side), indices, [times[i] for i in indices], rate,
-                             len(times))
-    indices = _choose(len(table.pts), table.times, num_frames, fps)
-    times = table.times
-    return SampledFrames(decode_frames(path, indices, max_side, table), indices, [times[i] for i in indices], table.fps,
-                         len(table.pts))
+    else:
+        times, rate = table.times, table.fps
+        indices = _choose(times, num_frames, fps)
+        frames = decode_frames(path, indices, max_side, table)
+    return SampledFrames(frames, indices, [times[i] for i in indices], rate, len(times))
 
 
-def _choose(total: int, times: Sequence[float], num_frames: int | None, fps: float | None) -> list[int]:
+def _choose(times: Sequence[float], num_frames: int | None, fps: float | None) -> list[int]:
     if fps is not None:
         return fps_indices(times, fps)
     if num_frames is not None:
-        return sample_indices(total, num_frames)
-    return list(range(total))
+        return sample_indices(len(times), num_frames)
+    return list(range(len(times)))
