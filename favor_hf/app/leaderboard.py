@@ -29,6 +29,13 @@ from typing import Any
 
 import pandas as pd
 
+from favor_hf.report import (
+    ReportError,
+    RunScores,
+    assemble_report,
+    load_final_records,
+    score_run,
+)
 from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_CODES
 from favor_hf.stats import format_interval
 
@@ -39,7 +46,7 @@ INTERVAL = " 95% CI"
 VALIDITY_COLUMNS: tuple[str, ...] = ("ceiling", "floor (generic)", "normalised (ours)", "direction conflicts")
 RUN_COLUMNS: tuple[str, ...] = ("group", "rank", "model", "source", "file", "sampling", "answered")
 
-_CACHE: dict[tuple[str, int, int, str, str | None], dict[str, Any]] = {}
+_CACHE: dict[tuple[str, int, int, str, str | None], RunScores | None] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -63,29 +70,22 @@ def _accuracy(scores: Mapping[str, Any], task: str) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-def score_file(path: Path, judge: str = "official", caption_model: str | None = None) -> dict[str, Any]:
-    """Run identity, scores, intervals (and caption validity) of one results file, cached until it changes.
+def score_file(path: Path, judge: str = "official", caption_model: str | None = None) -> RunScores | None:
+    """One results file scored by :func:`favor_hf.report.score_run` (None: no results yet), cached until it changes.
 
     Raises:
         favor_hf.report.ReportError: the file is malformed or mixes runs.
     """
-    from favor_hf.report import load_final_records, score_run
-
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, judge, caption_model)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
     records = load_final_records(path)
-    if not records:
-        entry: dict[str, Any] = {"task": None}
-    else:
-        run = score_run(path, judge=judge, caption_model=caption_model, records=records)
-        entry = {"task": run.task, "model": run.model, "sampling": run.sampling, "universe": run.universe or {},
-                 "scores": run.scores, "intervals": run.intervals, "validity": run.validity, "run": run}
+    run = score_run(path, judge=judge, caption_model=caption_model, records=records) if records else None
     with _CACHE_LOCK:
-        _CACHE[key] = entry
-    return entry
+        _CACHE[key] = run
+    return run
 
 
 def _item_set(universe: Mapping[str, Any]) -> str:
@@ -93,8 +93,8 @@ def _item_set(universe: Mapping[str, Any]) -> str:
     return f"{universe.get('items', '?')} items #{str(universe.get('sha1') or '?')[:8]}"
 
 
-def _mcq_row(entry: Mapping[str, Any]) -> dict[str, Any]:
-    scores, intervals = entry["scores"], entry["intervals"]
+def _mcq_row(run: RunScores) -> dict[str, Any]:
+    scores, intervals = run.scores, run.intervals
     row: dict[str, Any] = {}
     for task in MCQ_COLUMNS:
         row[task] = _accuracy(scores, task)
@@ -102,10 +102,10 @@ def _mcq_row(entry: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _caption_row(entry: Mapping[str, Any]) -> dict[str, Any]:
-    scores, validity = entry["scores"], entry.get("validity") or {}
+def _caption_row(run: RunScores) -> dict[str, Any]:
+    scores, validity = run.scores, run.validity or {}
     row: dict[str, Any] = {key: round(float(scores[key]), 4) for key in CAPTION_COLUMNS}
-    low, high = entry["intervals"].get("final_score", (float("nan"), float("nan")))
+    low, high = run.intervals.get("final_score", (float("nan"), float("nan")))
     row["final_score" + INTERVAL] = format_interval(low, high, digits=4)
 
     def rounded(value: Any) -> float | None:
@@ -142,7 +142,6 @@ def build_leaderboard(
     ``problems`` and left out. Runs over different item sets, and caption scores under
     different signatures, land in different groups, each ranked on its own (see ``notes``).
     """
-    from favor_hf.report import ReportError, assemble_report
     from favor_hf.resources import ResourceError
 
     mcq_rows, caption_rows, problems, runs = [], [], [], []
@@ -153,7 +152,7 @@ def build_leaderboard(
         for path in sorted(p for p in folder.iterdir() if p.suffix in RESULTS_SUFFIXES):
             files += 1
             try:
-                entry = score_file(path, judge, caption_model)
+                run = score_file(path, judge, caption_model)
             except KeyError as err:
                 problems.append(f"{path.name}: a line has no {err} field; is it a `favor-hf run` results file?")
                 continue
@@ -163,23 +162,23 @@ def build_leaderboard(
             except (ResourceError, OSError, ValueError) as err:
                 problems.append(f"{path.name}: {err}")
                 continue
-            if entry["task"] is None:
+            if run is None:
                 problems.append(f"{path.name}: no results yet")
                 continue
-            runs.append(entry["run"])
-            scores = entry["scores"]
+            runs.append(run)
+            scores = run.scores
             base = {
-                "group": _item_set(entry["universe"]),
-                "model": entry["model"],
+                "group": _item_set(run.universe or {}),
+                "model": run.model,
                 "source": source,
                 "file": path.name,
-                "sampling": entry["sampling"],
+                "sampling": run.sampling,
                 "answered": f"{scores['answered']} / {scores.get('universe') or scores['answered']}",
             }
-            if entry["task"] == "mcq":
-                mcq_rows.append({**base, **_mcq_row(entry)})
-            elif entry["task"] == "caption":
-                row = _caption_row(entry)
+            if run.task == "mcq":
+                mcq_rows.append({**base, **_mcq_row(run)})
+            elif run.task == "caption":
+                row = _caption_row(run)
                 signature_id = hashlib.sha1(row["signature"].encode("utf-8")).hexdigest()[:8]
                 caption_rows.append({**base, **row, "group": f"{base['group']} · signature #{signature_id}"})
     mcq_columns = [*RUN_COLUMNS, *(c for task in MCQ_COLUMNS for c in (task, task + INTERVAL))]
