@@ -50,9 +50,8 @@ def train_rows(
     records: Iterable[dict[str, Any]], video_ref: VideoRef = absolute_video
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """:func:`video_rows` plus the ``train`` columns ``conversation`` and ``video_source``."""
-    by_name = {record["video_name"]: record for record in records}
-    for name, row in video_rows(by_name.values(), video_ref):
-        record = by_name[name]
+    records = list(records)
+    for record, (name, row) in zip(records, video_rows(records, video_ref)):
         row["conversation"] = record.get("conversation", [])
         row["video_source"] = record.get("video_source")
         yield name, row
