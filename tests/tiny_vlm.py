@@ -84,11 +84,25 @@ def _unprintable(tokenizer, keep: int) -> list[int]:
     return [i for i, text in enumerate(texts) if i != keep and not (text and text.isascii() and text.isprintable())]
 
 
+def _save(path: Path, model_class, config, processor, tokenizer, seed: int, **generation) -> str:
+    """Build ``model_class(config)`` seeded, give it a greedy printable-ASCII generation config, save it and ``processor``."""
+    import torch
+    from transformers import GenerationConfig
+
+    end, pad = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
+    torch.manual_seed(seed)
+    model = model_class(config).eval()
+    model.generation_config = GenerationConfig(
+        do_sample=False, eos_token_id=end, pad_token_id=pad, suppress_tokens=_unprintable(tokenizer, keep=end), **generation
+    )
+    model.save_pretrained(path)
+    processor.save_pretrained(path)
+    return str(path)
+
+
 def build_tiny_qwen2_5_vl(path: str | Path, seed: int = 0) -> str:
     """Write a seeded tiny random-weight Qwen2.5-VL model + processor into ``path``; return the path."""
-    import torch
     from transformers import (
-        GenerationConfig,
         Qwen2_5_VLConfig,
         Qwen2_5_VLForConditionalGeneration,
         Qwen2_5_VLProcessor,
@@ -119,19 +133,12 @@ def build_tiny_qwen2_5_vl(path: str | Path, seed: int = 0) -> str:
         image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
     )
-    torch.manual_seed(seed)
-    model = Qwen2_5_VLForConditionalGeneration(config).eval()
-    model.generation_config = GenerationConfig(
-        do_sample=False, eos_token_id=ids["<|im_end|>"], pad_token_id=ids["<|endoftext|>"],
-        bos_token_id=ids["<|endoftext|>"], suppress_tokens=_unprintable(tokenizer, keep=ids["<|im_end|>"]),
-    )
-    model.save_pretrained(path)
     processor = Qwen2_5_VLProcessor(
         image_processor=Qwen2VLImageProcessor(), video_processor=Qwen2VLVideoProcessor(), tokenizer=tokenizer,
         chat_template=CHAT_TEMPLATE,
     )
-    processor.save_pretrained(path)
-    return str(path)
+    return _save(path, Qwen2_5_VLForConditionalGeneration, config, processor, tokenizer, seed,
+                 bos_token_id=ids["<|endoftext|>"])
 
 
 # LLaVA-OneVision renders its media as <image>/<video> tokens inside the same im_start/im_end turns.
@@ -152,9 +159,7 @@ ONEVISION_TEMPLATE = (
 
 def build_tiny_llava_onevision(path: str | Path, seed: int = 0) -> str:
     """Write a seeded tiny random-weight LLaVA-OneVision (SigLIP 28 px + Qwen2) with its video processor."""
-    import torch
     from transformers import (
-        GenerationConfig,
         LlavaOnevisionConfig,
         LlavaOnevisionForConditionalGeneration,
         LlavaOnevisionProcessor,
@@ -181,27 +186,17 @@ def build_tiny_llava_onevision(path: str | Path, seed: int = 0) -> str:
         image_token_index=ids["<image>"], video_token_index=ids["<video>"], image_grid_pinpoints=[[28, 28]],
         vision_feature_select_strategy="full", vision_feature_layer=-1,
     )
-    torch.manual_seed(seed)
-    model = LlavaOnevisionForConditionalGeneration(config).eval()
-    model.generation_config = GenerationConfig(
-        do_sample=False, eos_token_id=ids["<|im_end|>"], pad_token_id=ids["<|endoftext|>"],
-        suppress_tokens=_unprintable(tokenizer, keep=ids["<|im_end|>"]),
-    )
-    model.save_pretrained(path)
     processor = LlavaOnevisionProcessor(
         image_processor=LlavaOnevisionImageProcessor(size={"height": 28, "width": 28}, image_grid_pinpoints=[[28, 28]]),
         video_processor=LlavaOnevisionVideoProcessor(size={"height": 28, "width": 28}),
         tokenizer=tokenizer, num_image_tokens=4, vision_feature_select_strategy="full", chat_template=ONEVISION_TEMPLATE,
     )
-    processor.save_pretrained(path)
-    return str(path)
+    return _save(path, LlavaOnevisionForConditionalGeneration, config, processor, tokenizer, seed)
 
 
 def build_tiny_qwen3_vl(path: str | Path, seed: int = 0) -> str:
     """Write a seeded tiny random-weight Qwen3-VL (patch 16, timestamps in the prompt) with its processor."""
-    import torch
     from transformers import (
-        GenerationConfig,
         Qwen3VLConfig,
         Qwen3VLForConditionalGeneration,
         Qwen3VLProcessor,
@@ -232,19 +227,11 @@ def build_tiny_qwen3_vl(path: str | Path, seed: int = 0) -> str:
         image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
     )
-    torch.manual_seed(seed)
-    model = Qwen3VLForConditionalGeneration(config).eval()
-    model.generation_config = GenerationConfig(
-        do_sample=False, eos_token_id=ids["<|im_end|>"], pad_token_id=ids["<|endoftext|>"],
-        suppress_tokens=_unprintable(tokenizer, keep=ids["<|im_end|>"]),
-    )
-    model.save_pretrained(path)
     processor = Qwen3VLProcessor(
         image_processor=Qwen2VLImageProcessor(patch_size=16), video_processor=Qwen3VLVideoProcessor(),
         tokenizer=tokenizer, chat_template=CHAT_TEMPLATE,
     )
-    processor.save_pretrained(path)
-    return str(path)
+    return _save(path, Qwen3VLForConditionalGeneration, config, processor, tokenizer, seed)
 
 
 @pytest.fixture(scope="session")
