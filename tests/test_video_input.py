@@ -156,16 +156,17 @@ def test_llava_onevision_gets_its_documented_video_call(tiny_llava_onevision, sy
     adapter.close()
 
 
-def _gop_clip(path, seconds: int = 4, fps: int = 12, gop: int = 6) -> str:
-    """A clip with a keyframe every ``gop`` frames and B-frames, whose frame i has grey level 4 * i."""
+def _grey_clip(path, frames: int, fps: int, step: int, options: dict[str, str] | None = None,
+               container_format: str | None = None) -> str:
+    """A 64x48 H.264 clip of ``frames`` frames whose frame i has grey level ``step * i``."""
     import av
 
-    with av.open(str(path), mode="w") as container:
+    with av.open(str(path), mode="w", format=container_format) as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        stream.options = {"g": str(gop), "keyint_min": str(gop), "bf": "2", "crf": "18"}
-        for i in range(seconds * fps):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 4 * i, dtype=np.uint8), format="rgb24")
+        stream.options = options or {}
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), step * i, dtype=np.uint8), format="rgb24")
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():
@@ -178,7 +179,8 @@ def test_keyframe_seeking_returns_the_frames_of_a_full_decode(tmp_path):
 
     from favor_hf.video import decode_frames, frame_table
 
-    path = _gop_clip(tmp_path / "gop.mp4")
+    # 4 s at 12 fps, a keyframe every 6 frames, B-frames
+    path = _grey_clip(tmp_path / "gop.mp4", 48, 12, 4, {"g": "6", "keyint_min": "6", "bf": "2", "crf": "18"})
     table = frame_table(path)
     assert table is not None and len(table.pts) == 48 and table.keyframes[:3] == [0, 6, 12]
     with av.open(path) as container:
@@ -287,20 +289,9 @@ def test_qwen3_vl_prompt_carries_the_sampled_frame_times(synth, tmp_path):
 
 
 def test_streams_without_timestamps_are_sampled_in_decode_order(tmp_path):
-    import av
-
     from favor_hf.video import frame_table, sample_video
 
-    path = str(tmp_path / "raw.h264")  # a raw H.264 stream: packets carry no timestamps
-    with av.open(path, "w", format="h264") as container:
-        stream = container.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(30):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 8 * i, dtype=np.uint8), format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    path = _grey_clip(tmp_path / "raw.h264", 30, 10, 8, container_format="h264")  # raw H.264: packets carry no timestamps
     assert frame_table(path) is None
     sampled = sample_video(path, num_frames=3)
     assert sampled.indices == [5, 15, 25] and sampled.total == 30
