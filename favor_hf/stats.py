@@ -82,20 +82,26 @@ def bootstrap_ratio(
     return low, high
 
 
+def _per_video(
+    videos: Sequence[str], values: Sequence[float], columns: Sequence[Sequence[int]], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-video sums of ``values`` and item counts, ``(videos, width)`` in first-seen video order;
+    item ``i`` adds to each column of ``columns[i]``."""
+    rows = {video: i for i, video in enumerate(dict.fromkeys(videos))}
+    sums, counts = np.zeros((len(rows), width)), np.zeros((len(rows), width))
+    for video, item_columns, value in zip(videos, columns, values):
+        for column in item_columns:
+            sums[rows[video], column] += value
+            counts[rows[video], column] += 1
+    return sums, counts
+
+
 def _video_task_matrix(
     videos: Sequence[str], tasks: Sequence[str], values: Sequence[float]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-video sums of ``values`` and item counts, columns ``ALL`` then each task code."""
-    rows = {video: i for i, video in enumerate(dict.fromkeys(videos))}
-    columns = {code: i + 1 for i, code in enumerate(TASK_CODES)}
-    sums = np.zeros((len(rows), len(MCQ_KEYS)))
-    counts = np.zeros((len(rows), len(MCQ_KEYS)))
-    for video, task, value in zip(videos, tasks, values):
-        row = rows[video]
-        for column in (0, columns[task]):
-            sums[row, column] += value
-            counts[row, column] += 1
-    return sums, counts
+    column = {code: i + 1 for i, code in enumerate(TASK_CODES)}
+    return _per_video(videos, values, [(0, column[task]) for task in tasks], len(MCQ_KEYS))
 
 
 def judge_records(records: Sequence[Mapping[str, Any]], judge: str = "official") -> list[bool]:
@@ -126,11 +132,7 @@ def mean_interval(
     values: Sequence[float], videos: Sequence[str], *, n_resamples: int = N_RESAMPLES, seed: int = SEED, level: float = LEVEL
 ) -> tuple[float, float]:
     """Interval of the mean of per-item ``values`` (e.g. per-video caption scores), resampling ``videos``."""
-    rows = {video: i for i, video in enumerate(dict.fromkeys(videos))}
-    sums, counts = np.zeros((len(rows), 1)), np.zeros((len(rows), 1))
-    for video, value in zip(videos, values):
-        sums[rows[video], 0] += value
-        counts[rows[video], 0] += 1
+    sums, counts = _per_video(videos, values, [(0,)] * len(videos), 1)
     low, high = bootstrap_ratio(sums, counts, n_resamples=n_resamples, seed=seed, level=level)
     return float(low[0]), float(high[0])
 
