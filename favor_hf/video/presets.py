@@ -164,9 +164,7 @@ class Sampling:
             if getattr(self, name) is not None
         )
         if self.official:
-            return f"official(qwen-vl-utils=={OFFICIAL_QWEN_VL_UTILS},fps=1,max_pixels={OFFICIAL_MAX_PIXELS})" + (
-                f",{pixels[1:]}" if pixels else ""
-            )
+            return f"official(qwen-vl-utils=={OFFICIAL_QWEN_VL_UTILS},fps=1,max_pixels={OFFICIAL_MAX_PIXELS})" + pixels
         rate = f"fps={self.fps:g}" if self.fps is not None else f"frames={self.frames}"
         if self.budget:
             return rate + pixels
