@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -169,6 +170,14 @@ def test_report_command_writes_every_format(files, minilm, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "favor_hf", "report", str(files["mcq"]), "--subsets", str(files["mcq"])],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "--subsets" in bad.stderr
+
+
+def test_report_and_compare_errors_name_the_flag(files):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    for command in (["report", str(files["caption"]), "--no-validity"], ["compare", str(files["caption"]), str(files["caption"])]):
+        done = subprocess.run([sys.executable, "-m", "favor_hf", *command, "--caption-model", "nobody/no-such-model"],
+                              capture_output=True, text=True, check=False, env=env)
+        assert done.returncode == 1 and "(--caption-model)" in done.stderr and "model_name=" not in done.stderr, command
 
 
 def test_caption_scores_under_different_signatures_are_flagged(files, minilm, tmp_path):

@@ -7,12 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from favor_hf.cli.flags import add_hash_seed_option
+from favor_hf.cli.flags import RUN_FLAGS, add_hash_seed_option, in_flags
 from favor_hf.schema import MCQ_JUDGES
 
 
 def _fail(message: str) -> int:
-    print(f"favor-hf: error: {message}", file=sys.stderr)
+    """Print a library error in the words of these commands' flags (``--caption-model``, ...); exit status 1."""
+    print(f"favor-hf: error: {in_flags(message, RUN_FLAGS)}", file=sys.stderr)
     return 1
 
 
