@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -153,6 +156,19 @@ def test_upstream_output_qa_is_checked_against_the_data_dir(bench, records, tmp_
     path.write_text(json.dumps({"nope": entries}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="video 'nope' is not in the question file.*pass the --data-dir"):
         load_results(path, data_dir=bench.root)
+
+
+def test_convert_caption_scoring_error_names_the_flag(tmp_path):
+    from test_stats import run_random, write_bench
+
+    run = run_random(write_bench(tmp_path / "bench", 2), tmp_path / "caption.jsonl", 0, task="caption")
+    out = tmp_path / "converted.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "favor_hf", "convert", str(run), "--out", str(out), "--caption-model", "nobody/no-such-model"],
+        capture_output=True, text=True, check=False, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == 1 and "(--caption-model)" in done.stderr and "model_name=" not in done.stderr
+    assert out.is_file() and f"favor-hf score --results {out}" in done.stderr
 
 
 def test_convert_merges_toolkit_files_into_one_favor_file(bench, records, predictions, tmp_path, capsys):

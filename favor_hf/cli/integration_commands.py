@@ -30,12 +30,14 @@ def _convert(args: argparse.Namespace) -> int:
     if task == "mcq":
         print(format_judge_table(judge_table(records)))
     elif not args.no_score:
+        from favor_hf.cli.flags import in_flags
         from favor_hf.resources import ResourceError
 
         try:
             print(format_scores(score_records(records, task, caption_model=args.caption_model), task))
         except (ResourceError, ValueError, OSError) as err:  # e.g. the caption model is missing; the file is written
-            print(f"favor-hf convert: caption scoring failed: {err}\n{args.out} is written: score it with "
+            message = in_flags(str(err), {"model_name=": "--caption-model", "dictionary_path=": None})
+            print(f"favor-hf convert: caption scoring failed: {message}\n{args.out} is written: score it with "
                   f"`favor-hf score --results {args.out}` once this is fixed", file=sys.stderr)
             return 1
     return 0
