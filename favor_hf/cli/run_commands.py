@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from favor_hf.cli.flags import (
+    RUN_FLAGS,
     add_hash_seed_option,
     add_sampling_options,
+    in_flags,
     positive_int,
     sampling_from_args,
 )
@@ -96,8 +98,6 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    from favor_hf.cli.flags import RUN_FLAGS, in_flags
-
     print(f"favor-hf: error: {in_flags(message, RUN_FLAGS)}", file=sys.stderr)
     return 1
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from favor_hf.cli.flags import add_sampling_options, in_flags, sampling_from_args
+
 
 def _error(message: str) -> int:
     print(f"favor-hf: error: {message}", file=sys.stderr)
@@ -26,7 +28,6 @@ def _sampling_flags(args: argparse.Namespace) -> str:
 
 
 def _sft_export(args: argparse.Namespace) -> int:
-    from favor_hf.cli.flags import in_flags
     from favor_hf.data.records import DataError
     from favor_hf.finetune.export import export_sft
 
@@ -47,7 +48,6 @@ def _sft_export(args: argparse.Namespace) -> int:
 
 
 def _sft(args: argparse.Namespace) -> int:
-    from favor_hf.cli.flags import sampling_from_args
     from favor_hf.data.records import DataError
     from favor_hf.finetune.train import train_sft
 
@@ -70,7 +70,6 @@ def _sft(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sft-export`` and ``sft`` subcommands."""
-    from favor_hf.cli.flags import add_sampling_options
     from favor_hf.finetune.examples import PROMPTS, TARGETS
     from favor_hf.finetune.formats import FORMATS
 
