@@ -158,6 +158,7 @@ def test_upstream_output_qa_is_checked_against_the_data_dir(bench, records, tmp_
         load_results(path, data_dir=bench.root)
 
 
+@pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
 def test_convert_caption_scoring_error_names_the_flag(tmp_path):
     from test_stats import run_random, write_bench
 
