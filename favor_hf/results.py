@@ -302,12 +302,16 @@ class FrameAgreement:
     """Frame-by-frame comparison of two runs' frame manifests (one per video)."""
 
     videos: int
-    identical: int
     frames_compared: int
     index_mismatches: int
     differing: list[str]
     only_first: list[str]
     only_second: list[str]
+
+    @property
+    def identical(self) -> int:
+        """Videos whose frames hash the same in both runs."""
+        return self.videos - len(self.differing)
 
     def summary(self) -> str:
         """One line per fact, as parity reports give them."""
@@ -340,5 +344,5 @@ def frame_agreement(first: Iterable[dict[str, Any]], second: Iterable[dict[str, 
         left, right = a[video]["indices"], b[video]["indices"]
         compared += max(len(left), len(right))
         mismatches += sum(x != y for x, y in zip(left, right)) + abs(len(left) - len(right))
-    return FrameAgreement(len(common), len(common) - len(differing), compared, mismatches, differing,
+    return FrameAgreement(len(common), compared, mismatches, differing,
                           sorted(set(a) - set(b)), sorted(set(b) - set(a)))
