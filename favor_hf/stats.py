@@ -153,6 +153,12 @@ def format_interval(low: float, high: float, digits: int = 1) -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def aligned_rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """``header`` and ``rows`` as lines of left-aligned columns two spaces apart (trailing spaces stripped)."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+
+
 @dataclass
 class TaskComparison:
     """One task of a paired comparison: accuracies (%), their difference A - B and its interval, McNemar."""
@@ -206,10 +212,9 @@ class Comparison:
              format_interval(*t.interval, digits=2), str(t.a_only), str(t.b_only), f"{t.p_value:.4g}")
             for t in self.tasks
         ]
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
         lines = [f"A = {self.name_a}", f"B = {self.name_b}",
                  f"{self.common} items answered in both ({self.only_a} only in A, {self.only_b} only in B, left out)"]
-        lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+        lines += aligned_rows(header, rows)
         for label, ids in zip(labels, (self.gained, self.lost)):
             shown = ", ".join(ids[:max_items]) + (", ..." if len(ids) > max_items else "")
             lines.append(f"{label} ({len(ids)}): {shown or '-'}")

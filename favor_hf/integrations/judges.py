@@ -17,6 +17,7 @@ from typing import Any
 
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.schema import TASK_CODES
+from favor_hf.stats import aligned_rows
 
 
 def judge_table(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -47,8 +48,7 @@ def format_judge_table(table: dict[str, Any]) -> str:
          f"{full[key]:.2f} (/{full['counts'][key]})")
         for key in ("ALL", *TASK_CODES) if key in official
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines = aligned_rows(header, rows)
     lines.append(f"hedged outputs (naming several options): {official['hedged']}; answered {table['answered']}, "
                  f"failed {table['failed']}")
     return "\n".join(lines)
