@@ -30,7 +30,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from favor_hf.annotations import parse_annotations
+from favor_hf.annotations import ChronoAction, parse_annotations
 from favor_hf.data.sharegpt import VIDEO_TOKEN, is_remote, render_structured
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
 
@@ -121,17 +121,21 @@ def _options(correct: str, candidates: Iterable[str], exclude: tuple[str, ...], 
     return None
 
 
+def _camera(record: dict[str, Any]) -> str:
+    """The record's camera motion with its whitespace collapsed (the MCQ option text)."""
+    return " ".join(record.get("camera_motion", "").split())
+
+
 def _annotation_questions(
-    record: dict[str, Any], cameras: list[str], actions: list[str], rng: random.Random
+    record: dict[str, Any], chrono: list[ChronoAction], cameras: list[str], actions: list[str], rng: random.Random
 ) -> list[tuple[str, list[str], str]]:
-    """``(question, options, answer)`` from the camera motion and the chronological action list."""
+    """``(question, options, answer)`` from the camera motion and the chronological action list ``chrono``."""
     out = []
-    camera = " ".join(record.get("camera_motion", "").split())
+    camera = _camera(record)
     if camera:
         options = _options(camera, _candidates([], cameras, rng), (camera,), rng)
         if options:
             out.append(("How does the camera move in this video?", options, camera))
-    chrono = parse_annotations(record).chronological_actions
     for before, after in itertools.pairwise(chrono):
         if before.subject == after.subject and before.action != after.action:
             local = [a.action for a in chrono]
@@ -169,9 +173,10 @@ def build_examples(
     records = list(records)
     result = SftExamples()
     rng = random.Random(seed)
-    cameras = sorted({" ".join(r.get("camera_motion", "").split()) for r in records} - {""})
-    actions = sorted({a.action for r in records for a in parse_annotations(r).chronological_actions})
-    for record in tqdm(records, desc="building SFT examples", unit="video", leave=False):
+    chronos = [parse_annotations(r).chronological_actions for r in records] if mcq else []  # parsed once, MCQ only
+    cameras = sorted({_camera(r) for r in records} - {""}) if mcq else []
+    actions = sorted({a.action for chrono in chronos for a in chrono})
+    for number, record in enumerate(tqdm(records, desc="building SFT examples", unit="video", leave=False)):
         name, path = record["video_name"], record.get("video_path")
         if not path:
             remote = is_remote(record.get("video_source"))
@@ -188,7 +193,7 @@ def build_examples(
         own = record.get("questions") or []
         keys = [q.get("question_key") for q in own]
         questions = [(q["question"], q["options"], q["correct_answer"]) for q in own]
-        questions = questions or _annotation_questions(record, cameras, actions, rng)
+        questions = questions or _annotation_questions(record, chronos[number], cameras, actions, rng)
         if not questions:
             result.skip("no MCQ item derivable from the annotations", name)
         for i, (question, options, answer) in enumerate(questions):
