@@ -10,9 +10,9 @@ from favor_hf.schema import MCQ_JUDGES
 
 
 def _questions(data_dir: str) -> dict[str, list[dict]]:
-    from favor_hf.data.records import load_video_records, video_stem
+    from favor_hf.data.records import load_video_records
 
-    return {video_stem(r["video_name"]): r["questions"] for r in load_video_records(data_dir)}
+    return {r["video_name"]: r["questions"] for r in load_video_records(data_dir)}  # looked up with or without .mp4
 
 
 def _score_mcq(args: argparse.Namespace) -> int:
