@@ -162,13 +162,14 @@ class OpenAIAdapter(ModelAdapter):
     def messages(self, request: ModelInput) -> list[dict[str, Any]]:
         """The chat messages for one input: the frames (image parts or one video part), then the prompt."""
         content: list[dict[str, Any]] = []
-        if self.video_input == "video" and request.frames is not None:
+        if request.frames is not None and self.video_input == "video":
             content.append({"type": "video_url", "video_url": {"url": encode_video(request.frames)}})
-        for frame in request.frames if request.frames is not None and self.video_input == "images" else []:
-            image: dict[str, Any] = {"url": encode_frame(frame, self.image_format)}
-            if self.image_detail:
-                image["detail"] = self.image_detail
-            content.append({"type": "image_url", "image_url": image})
+        elif request.frames is not None:
+            for frame in request.frames:
+                image: dict[str, Any] = {"url": encode_frame(frame, self.image_format)}
+                if self.image_detail:
+                    image["detail"] = self.image_detail
+                content.append({"type": "image_url", "image_url": image})
         content.append({"type": "text", "text": request.prompt})
         return [{"role": "user", "content": content}]
 
