@@ -21,7 +21,7 @@ SAMPLING_FLAGS = ("fps", "frames", "sampling", "max_side", "min_pixels", "max_pi
 def _sampling_flags(args: argparse.Namespace) -> str:
     values = {name: getattr(args, name) for name in SAMPLING_FLAGS}
     return " ".join(
-        f"--{name.replace('_', '-')} {value:g}" if isinstance(value, float) else f"--{name.replace('_', '-')} {value}"
+        f"--{name.replace('_', '-')} {format(value, 'g') if isinstance(value, float) else value}"
         for name, value in values.items()
         if value is not None
     )
