@@ -48,6 +48,7 @@ from favor_hf.results import (
 )
 from favor_hf.schema import ANNOTATION_FIELDS, CAPTION_SCORE_KEYS, TASK_CODES
 from favor_hf.shard import select_shard
+from favor_hf.stats import aligned_rows
 from favor_hf.video import Clip, Sampling
 
 
@@ -396,6 +397,4 @@ def format_scores(scores: dict[str, Any], task: str) -> str:
         footer += f"\nsignature: {scores.get('signature', '?')}"
     if not rows:
         return "no finished items to score"
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
-    return "\n".join([*lines, footer])
+    return "\n".join([*aligned_rows(header, rows), footer])
