@@ -7,6 +7,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from chat_server import ChatServer
 
 from favor_hf.app import clip_run, html_views, leaderboard
 from favor_hf.app.samples import SampleError, ensure_sample_runs, ensure_samples
@@ -163,6 +164,26 @@ def test_public_space_refuses_local_paths_and_custom_endpoints(tmp_path):
 def test_unavailable_model_is_a_message_not_a_crash(tmp_path):
     with pytest.raises(clip_run.ModelUnavailable, match=r"transformers:.*is not available here"):
         clip_run.get_adapter(clip_run.ModelChoice("transformers", str(tmp_path / "none")), public=False)
+
+
+def test_reasoning_before_the_answer_is_not_judged(samples):
+    """As in run and score, both judges read the answer after a <think> block; the raw output is shown."""
+    _, clips = samples
+    clip = clips["synth0000"]
+
+    def reply(prompt: str, images: int) -> str:
+        question = next(q for q in clip["questions"] if q["question"] in prompt)
+        wrong = next(option for option in question["options"] if option != question["correct_answer"])
+        return f"<think>Is it {wrong}? No.</think> {question['correct_answer']}"
+
+    with ChatServer(reply=reply) as server:
+        loaded = clip_run.get_adapter(clip_run.ModelChoice("openai", "m", server.base_url), public=False)
+        rows = clip_run.answer_questions(loaded, clip, num_frames=4)
+    assert len(rows) == len(clip["questions"])
+    for row in rows:
+        assert row["output"].startswith("<think>Is it ")
+        assert row["official_correct"] and row["strict_correct"]
+        assert row["mentioned"] == [row["options"].index(row["correct_answer"])]
 
 
 def test_flow_answers_questions_judged_by_both_judges(samples):

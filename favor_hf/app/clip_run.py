@@ -214,7 +214,7 @@ def answer_questions(
     the answer names), ``official_correct``, ``strict_pick`` (the one option the strict
     judge read, or None) and ``strict_correct``.
     """
-    from favor_hf.mcq import judge_official, judge_strict, mentioned_options
+    from favor_hf.mcq import judge_official, judge_strict, mentioned_options, strip_thinking
     from favor_hf.runner import build_items
 
     items = build_items([clip], "mcq")
@@ -234,7 +234,8 @@ def answer_questions(
         ]
         for item, output in zip(batch, _generate(loaded, requests)):
             ref = item["reference"]
-            strict_pick, strict_correct = judge_strict(output, ref["options"], ref["correct_answer"])
+            answer, _ = strip_thinking(output)  # judged as run and score judge it: after any <think> block
+            strict_pick, strict_correct = judge_strict(answer, ref["options"], ref["correct_answer"])
             rows.append(
                 {
                     "question_key": item["id"],
@@ -243,8 +244,8 @@ def answer_questions(
                     "options": ref["options"],
                     "correct_answer": ref["correct_answer"],
                     "output": output,
-                    "mentioned": mentioned_options(output, ref["options"]),
-                    "official_correct": judge_official(output, ref["correct_answer"], ref["options"]),
+                    "mentioned": mentioned_options(answer, ref["options"]),
+                    "official_correct": judge_official(answer, ref["correct_answer"], ref["options"]),
                     "strict_pick": strict_pick,
                     "strict_correct": strict_correct,
                 }
