@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,12 @@ SCORE_CAPTIONS_FLAGS = {
 
 RUN_FLAGS = {"model_name=": "--caption-model", "dictionary_path=": None, "official_hash_seed=": "--official-hash-seed"}
 """``favor-hf run`` and ``favor-hf score``, which take the word lists from the environment."""
+
+
+def fail(message: str, flags: Mapping[str, str | None] = RUN_FLAGS) -> int:
+    """Print a library error as ``favor-hf: error: ...`` in the words of ``flags``; exit status 1."""
+    print(f"favor-hf: error: {in_flags(message, flags)}", file=sys.stderr)
+    return 1
 
 
 def in_flags(message: str, flags: Mapping[str, str | None]) -> str:

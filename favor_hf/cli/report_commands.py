@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from favor_hf.cli.flags import RUN_FLAGS, add_hash_seed_option, in_flags
+from favor_hf.cli.flags import add_hash_seed_option, fail
 from favor_hf.schema import MCQ_JUDGES
-
-
-def _fail(message: str) -> int:
-    """Print a library error in the words of these commands' flags (``--caption-model``, ...); exit status 1."""
-    print(f"favor-hf: error: {in_flags(message, RUN_FLAGS)}", file=sys.stderr)
-    return 1
 
 
 def _add_bootstrap_options(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +89,7 @@ def _report(args: argparse.Namespace) -> int:
             official_hash_seed=args.official_hash_seed,
         )
     except (ReportError, ResourceError, ValueError) as err:
-        return _fail(str(err) + ("\n(for a bad --subsets file, fix or drop --subsets)" if args.subsets else ""))
+        return fail(str(err) + ("\n(for a bad --subsets file, fix or drop --subsets)" if args.subsets else ""))
     text = report.markdown()
     print(text)
     for path, content in ((args.markdown, text + "\n"), (args.csv, report.csv()),
@@ -126,7 +119,7 @@ def _compare(args: argparse.Namespace) -> int:
         else:
             comparison = compare_runs(*records, judge=args.judge, **options)
     except (ComparisonError, ReportError, ResourceError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     print(comparison.format())
     if args.json is not None:
         args.json.write_text(json.dumps(comparison.to_dict(), indent=1) + "\n", encoding="utf-8")
@@ -144,11 +137,11 @@ def _judge(args: argparse.Namespace) -> int:
         adapter = OpenAIAdapter(args.model, base_url=args.base_url, api_key=args.api_key, max_new_tokens=64,
                                 timeout=args.timeout, max_retries=args.max_retries)
     except ValueError as err:
-        return _fail(f"{err} (--base-url / --model)")
+        return fail(f"{err} (--base-url / --model)")
     try:
         summary = judge_captions(args.results, adapter, args.out, concurrency=args.concurrency, limit=args.limit)
     except (ReportError, ResultsError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     finally:
         adapter.close()
     print(summary.format())

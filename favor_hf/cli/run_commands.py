@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 from favor_hf.cli.flags import (
-    RUN_FLAGS,
     add_hash_seed_option,
     add_sampling_options,
-    in_flags,
+    fail,
     positive_int,
     sampling_from_args,
 )
@@ -97,11 +96,6 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
                         help="also write the scores (with the caption score signature) as JSON")
 
 
-def _fail(message: str) -> int:
-    print(f"favor-hf: error: {in_flags(message, RUN_FLAGS)}", file=sys.stderr)
-    return 1
-
-
 def _run(args: argparse.Namespace) -> int:
     from favor_hf.data.records import DataError, load_video_records
     from favor_hf.models import load_adapter
@@ -132,16 +126,16 @@ def _run(args: argparse.Namespace) -> int:
         }
         adapter = load_adapter(args.model, **options)
     except (ValueError, DataError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     except ResourceError as err:
-        return _fail(f"{err}\nOr pass --no-score to run now and score later with `favor-hf score`.")
+        return fail(f"{err}\nOr pass --no-score to run now and score later with `favor-hf score`.")
     try:
         summary = run_benchmark(
             adapter, records, args.task, args.out, sampling=sampling, shard=args.shard, limit=args.limit,
             concurrency=args.concurrency, max_consecutive_failures=args.max_consecutive_failures,
         )
     except (ResultsError, RunAborted, OSError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     except KeyboardInterrupt:
         print(f"\ninterrupted; finished items are saved in {args.out}: rerun the same command to resume",
               file=sys.stderr)
@@ -155,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
                                            official_hash_seed=args.official_hash_seed)
         except (ResourceError, ValueError) as err:
             print(summary.format())
-            return _fail(f"scoring failed: {err}\nThe results are saved; score them with "
+            return fail(f"scoring failed: {err}\nThe results are saved; score them with "
                          f"`favor-hf score --results {args.out}` once this is fixed.")
         _write_scores(args.json, args.out, args.task, summary.scores)
     print(summary.format())
@@ -177,17 +171,17 @@ def _score(args: argparse.Namespace) -> int:
     try:
         finals = load_results(args.results, data_dir=args.data_dir)  # favor-hf, upstream, VLMEvalKit or lmms-eval
     except (ResultsError, ValueError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     if not finals:
-        return _fail(f"{args.results}: no results to score")
+        return fail(f"{args.results}: no results to score")
     task = finals[0]["task"]
     if args.task and args.task != task:
-        return _fail(f"{args.results} holds {task} results, not {args.task}")
+        return fail(f"{args.results} holds {task} results, not {args.task}")
     try:
         scores = score_records(finals, task, judge=args.judge, caption_model=args.caption_model,
                                official_hash_seed=args.official_hash_seed)
     except (ResourceError, ValueError) as err:
-        return _fail(f"scoring failed: {err}")
+        return fail(f"scoring failed: {err}")
     print(format_results_header(finals))
     print(format_scores_with_intervals(finals, scores, task, judge=args.judge))
     _write_scores(args.json, args.results, task, scores)
@@ -204,9 +198,9 @@ def _merge(args: argparse.Namespace) -> int:
     from favor_hf.runner import build_items
 
     if args.output.exists() and not args.overwrite:
-        return _fail(f"{args.output} exists; pass --overwrite to replace it")
+        return fail(f"{args.output} exists; pass --overwrite to replace it")
     if any(args.output.resolve() == shard.resolve() for shard in args.shards):
-        return _fail(f"{args.output} is also an input; write the merge to a new file")
+        return fail(f"{args.output} is also an input; write the merge to a new file")
     try:
         universe_ids = None
         if args.data_dir is not None:
@@ -215,7 +209,7 @@ def _merge(args: argparse.Namespace) -> int:
             universe_ids = [item["id"] for item in build_items(load_video_records(args.data_dir), task)]
         report = merge_results(args.output, args.shards, universe_ids)
     except (ResultsError, DataError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     print(f"wrote {args.output}: {report.summary()}")
     if report.missing_count:
         print("missing items: run `favor-hf run` with the same options and --out on the merged file to fill them")
@@ -228,9 +222,9 @@ def _frames(args: argparse.Namespace) -> int:
     try:
         agreement = frame_agreement(read_results(args.first).records, read_results(args.second).records)
     except ResultsError as err:
-        return _fail(str(err))
+        return fail(str(err))
     if not agreement.videos:
-        return _fail(f"{args.first} and {args.second} share no video with a frame manifest (lines written "
+        return fail(f"{args.first} and {args.second} share no video with a frame manifest (lines written "
                      "before favor-hf recorded frame manifests have none)")
     print(agreement.summary())
     return 0 if not agreement.differing else 2
