@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -38,11 +39,13 @@ def test_cache_is_used_and_a_damaged_file_is_derived_again(tmp_path, monkeypatch
 
 
 def test_a_python_with_other_orders_is_refused():
+    lists_sha256 = hashlib.sha256(set_orders._word_lists_json(WORDS).encode("utf-8")).hexdigest()
+    assert lists_sha256 == set_orders.OFFICIAL_LISTS_SHA256
     orders = derive_set_orders(WORDS, 0)
     reordered = SetOrders(0, orders.verb_forms[::-1], orders.subject_nouns)
     with pytest.raises(ResourceError, match="another order than the official step 1 under PYTHONHASHSEED=0"):
-        set_orders._check_known(reordered, WORDS)
-    set_orders._check_known(orders, WORDS)
+        set_orders._check_known(reordered, set_orders.OFFICIAL_LISTS_SHA256)
+    set_orders._check_known(orders, set_orders.OFFICIAL_LISTS_SHA256)
 
 
 @pytest.mark.parametrize("seed", [-1, 2**32, "0", True])

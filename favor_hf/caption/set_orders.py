@@ -130,28 +130,27 @@ class SetOrders:
 
 
 def _word_lists_json(word_lists: dict[str, Any]) -> str:
+    """The parts of the word lists the two sets are built from, as the subprocess reads them."""
     return json.dumps({key: word_lists[key] for key in _WORD_LIST_KEYS}, ensure_ascii=False)
 
 
 def derive_set_orders(word_lists: dict[str, Any], seed: int) -> SetOrders:
     """Derive the orders of ``seed`` in a subprocess of this Python (no cache)."""
+    return _derive(_word_lists_json(word_lists), seed)
+
+
+def _derive(lists_json: str, seed: int) -> SetOrders:
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 4294967295:
         raise ValueError(f"official hash seed must be an integer 0..4294967295 (PYTHONHASHSEED), got {seed!r}")
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
     done = subprocess.run(
-        [sys.executable, "-c", _DERIVE], input=_word_lists_json(word_lists), env=env,
+        [sys.executable, "-c", _DERIVE], input=lists_json, env=env,
         capture_output=True, text=True, encoding="utf-8", check=False,
     )
     if done.returncode != 0:
         raise ResourceError(f"deriving the official set orders for hash seed {seed} failed: {done.stderr.strip()[-500:]}")
     orders = json.loads(done.stdout)
     return SetOrders(seed, tuple(orders["verb_forms"]), tuple(orders["subject_nouns"]))
-
-
-def _cache_path(word_lists: dict[str, Any], seed: int) -> Path:
-    lists = hashlib.sha256(_word_lists_json(word_lists).encode("utf-8")).hexdigest()[:16]
-    version = f"py{sys.version_info.major}{sys.version_info.minor}"
-    return cache_dir() / "set_orders" / f"{lists}-{version}-seed{seed}.json"
 
 
 def _read_cached(path: Path, seed: int) -> SetOrders | None:
@@ -177,32 +176,30 @@ def official_set_orders(word_lists: dict[str, Any], seed: int = DEFAULT_HASH_SEE
 
 @lru_cache(maxsize=16)
 def _official_set_orders(lists_json: str, seed: int) -> SetOrders:
-    word_lists = json.loads(lists_json)
-    path = _cache_path(word_lists, seed)
+    lists_sha256 = hashlib.sha256(lists_json.encode("utf-8")).hexdigest()
+    version = f"py{sys.version_info.major}{sys.version_info.minor}"
+    path = cache_dir() / "set_orders" / f"{lists_sha256[:16]}-{version}-seed{seed}.json"
     orders = _read_cached(path, seed)
     if orders is None:
-        orders = derive_set_orders(word_lists, seed)
-        _check_known(orders, word_lists)
+        orders = _derive(lists_json, seed)
+        _check_known(orders, lists_sha256)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps({"sha256": orders.sha256, **json.loads(orders.digest_text())}), encoding="utf-8")
+            cached = {"sha256": orders.sha256, "verb_forms": orders.verb_forms, "subject_nouns": orders.subject_nouns}
+            tmp.write_text(json.dumps(cached, ensure_ascii=False), encoding="utf-8")
             tmp.replace(path)
         except OSError:
             pass  # a read-only cache costs one subprocess per process, nothing else
     return orders
 
 
-def _check_known(orders: SetOrders, word_lists: dict[str, Any]) -> None:
+def _check_known(orders: SetOrders, lists_sha256: str) -> None:
+    """Refuse orders that differ from the official ones of their seed, for the official word lists."""
     expected = KNOWN_ORDER_SHA256.get(orders.seed)
-    if expected and word_lists_sha256(word_lists) == OFFICIAL_LISTS_SHA256 and orders.sha256 != expected:
+    if expected and lists_sha256 == OFFICIAL_LISTS_SHA256 and orders.sha256 != expected:
         raise ResourceError(
             f"Python {sys.version.split()[0]} iterates the official word-list sets in another order than the "
             f"official step 1 under PYTHONHASHSEED={orders.seed} (CPython 3.11); extractions would differ from "
             "the official ones. Use CPython 3.11 or later."
         )
-
-
-def word_lists_sha256(word_lists: dict[str, Any]) -> str:
-    """sha256 of the parts of the word lists that decide the set orders."""
-    return hashlib.sha256(_word_lists_json(word_lists).encode("utf-8")).hexdigest()
