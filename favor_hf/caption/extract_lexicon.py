@@ -135,7 +135,6 @@ class Lexicon:
     """
 
     def __init__(self, words: dict[str, Any], orders: SetOrders) -> None:
-        self.hash_seed = orders.seed
         self.common_verbs: frozenset[str] = frozenset(words["COMMON_VERBS"])
         self.irregular_base: dict[str, str] = {}
         for base, forms in words["IRREGULAR_VERB_FORMS"].items():
