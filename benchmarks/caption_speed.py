@@ -85,6 +85,14 @@ def model_style_caption(annotation: dict[str, Any], style: int) -> str:
     return " ".join(sentences)
 
 
+def long_caption(captions: list[str], start: int = 0) -> str:
+    """A 10,000-character model-style caption: ``captions[start]`` followed by others."""
+    text = captions[start % len(captions)]
+    while len(text) < 10_000:
+        text += "\n\n" + captions[(start + len(text)) % len(captions)]
+    return text[:10_000]
+
+
 def _official_worker(official: Path, captions_file: Path, references_file: Path, model_dir: str) -> None:
     """Child process: time the official step 1 and step 2 on the given captions; print JSON."""
     import importlib.util
@@ -210,10 +218,7 @@ def main() -> None:
               f"largest per-video score difference to the uncached run: {worst:.1e}")
 
     os.environ["FAVOR_EMBEDDING_CACHE"] = "off"
-    long_caption = captions[0]
-    while len(long_caption) < 10_000:
-        long_caption += "\n\n" + captions[len(long_caption) % len(captions)]
-    long_seconds, _ = _timed_score([long_caption[:10_000]], references[:1], dictionary, args.batch_size)
+    long_seconds, _ = _timed_score([long_caption(captions)], references[:1], dictionary, args.batch_size)
     print(f"10,000-character model-style caption: {long_seconds:.2f} s")
     print(f"peak memory (ru_maxrss of this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
     print(f"mean final_score: {plain['final_score']:.4f}; load after the run: "

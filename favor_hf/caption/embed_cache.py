@@ -39,7 +39,7 @@ import numpy as np
 from favor_hf.resources import cache_dir
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    from favor_hf.caption.encoder import Encoder
 
 CACHE_ENV = "FAVOR_EMBEDDING_CACHE"
 _MAGIC = b"FAVOR-EMBEDDINGS 1\n"
@@ -56,32 +56,24 @@ def cache_root() -> Path | None:
     return Path(setting).expanduser() if setting else cache_dir() / "embeddings"
 
 
-def model_fingerprint(model: SentenceTransformer) -> str:
+def model_fingerprint(model: Encoder) -> str:
     """sha256 of what decides a model's embeddings: every weight (name, dtype, shape, bytes),
-    the tokenizer (vocabulary, normaliser, pre-tokenizer), the module pipeline (``repr``:
-    pooling, normalisation), the maximum sequence length and the device type."""
+    the encoder's pipeline (which implementation, pooling, normalisation, maximum sequence
+    length, tokenizer) and the device type."""
     import torch
 
     digest = hashlib.sha256()
-    digest.update(f"{model!r}|max_seq_length={getattr(model, 'max_seq_length', None)}|".encode())
-    digest.update(str(torch.device(model.device).type).encode())
-    tokenizer = getattr(model, "tokenizer", None)
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is not None:  # its truncation and padding state changes with each call; max_seq_length rules
-        settings = {key: value for key, value in json.loads(backend.to_str()).items() if key not in {"truncation", "padding"}}
-        digest.update(json.dumps(settings, sort_keys=True).encode())
-    elif tokenizer is not None:
-        digest.update(json.dumps(sorted(tokenizer.get_vocab().items())).encode())
+    digest.update(f"{model.pipeline()}|{torch.device(model.device).type}|".encode())
     digest.update(weights_sha256(model).encode())
     return digest.hexdigest()
 
 
-def weights_sha256(model: SentenceTransformer) -> str:
+def weights_sha256(model: Encoder) -> str:
     """sha256 over every weight of ``model`` (name, dtype, shape, bytes)."""
     import torch
 
     digest = hashlib.sha256()
-    for name, tensor in model.state_dict().items():
+    for name, tensor in model.named_weights():
         tensor = tensor.detach().cpu().contiguous()
         digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}\n".encode())
         digest.update(memoryview(tensor.reshape(-1).view(torch.uint8).numpy()))
@@ -197,10 +189,10 @@ class EmbeddingCache:
         return vectors if offset == len(data) else None
 
 
-_CACHES: weakref.WeakKeyDictionary[SentenceTransformer, EmbeddingCache] = weakref.WeakKeyDictionary()
+_CACHES: weakref.WeakKeyDictionary[Encoder, EmbeddingCache] = weakref.WeakKeyDictionary()
 
 
-def embedding_cache(model: SentenceTransformer) -> EmbeddingCache | None:
+def embedding_cache(model: Encoder) -> EmbeddingCache | None:
     """The :class:`EmbeddingCache` of ``model`` (fingerprinted once per model object), or None
     when the cache is disabled."""
     root = cache_root()

@@ -120,8 +120,12 @@ def _merge_windows(
                 continue
             joined = " ".join(predicted[start : start + size])
             for j, gt_action in enumerate(reference):
+                if not _within_distance(start, j, config):
+                    # Too far apart to match: only the memo entry the official loop leaves matters.
+                    similarity.defer_action(joined, gt_action)
+                    continue
                 value = similarity.action(joined, gt_action)
-                if not above(value, threshold + 0.1) or not _within_distance(start, j, config):
+                if not above(value, threshold + 0.1):
                     continue
                 mapped = {pair.pred_start: pair.gt for pair in pairs}
                 matched = [i for i in run if i in mapped]

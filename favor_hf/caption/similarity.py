@@ -97,6 +97,10 @@ class _Deferred(tuple):
     """A memo entry whose text similarity is computed only when read."""
 
 
+class _DeferredAction(tuple):
+    """A memo entry whose action similarity is computed only when read."""
+
+
 class VideoSimilarity:
     """Similarities between the strings of one video's prediction and reference."""
 
@@ -124,9 +128,19 @@ class VideoSimilarity:
         if first and second:
             self._memo.setdefault(_memo_key(first, second), _Deferred((first, second)))
 
+    def defer_action(self, first: str, second: str) -> None:
+        """Record an action comparison whose value nobody needs yet, as :meth:`defer_text` does."""
+        if first and second:
+            key = _memo_key(first, second)
+            if key[0] != key[1] and key not in self._memo:
+                self._spelling(first), self._spelling(second)  # met now, as in the official loop
+                self._memo[key] = _DeferredAction((first, second))
+
     def _read(self, key: tuple[str, str]) -> float:
         value = self._memo[key]
-        if isinstance(value, _Deferred):
+        if isinstance(value, _DeferredAction):
+            value = self._memo[key] = self._action_value(*value)
+        elif isinstance(value, _Deferred):
             value = self._memo[key] = 1.0 if key[0] == key[1] else self._base_text(*value)
         return value
 
@@ -154,7 +168,11 @@ class VideoSimilarity:
             return 1.0
         if key in self._memo:
             return self._read(key)
-        similarity = self.text(first, second)
+        similarity = self._memo[key] = self._action_value(first, second)
+        return similarity
+
+    def _action_value(self, first: str, second: str) -> float:
+        similarity = self._base_text(first, second)
         boost = self._config.verb_similarity_boost
         first_verb, second_verb = self._verbs.core_verb(first), self._verbs.core_verb(second)
         if first_verb and second_verb:
@@ -167,7 +185,6 @@ class VideoSimilarity:
             if (a in first_lower and b in second_lower) or (a in second_lower and b in first_lower):
                 similarity = min(1.0, similarity + self._config.entity_match_boost)
                 break
-        self._memo[key] = similarity
         return similarity
 
     def action_matrix(self, predicted: Sequence[str], reference: Sequence[str]) -> np.ndarray:
