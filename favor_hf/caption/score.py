@@ -350,7 +350,7 @@ def score_captions(
     model, used_model = load_sentence_model(model_name, device)
     embeddings = EmbeddingTable(model, batch_size=batch_size, show_progress=show_progress)
     embeddings.add(text for pair in pairs if pair for text in strings_to_embed(*pair))
-    verbs = VerbAnalyzer(word_lists["COMMON_VERBS"] + word_lists["PHRASAL_VERBS"])
+    verbs = VerbAnalyzer.shared(tuple(word_lists["COMMON_VERBS"] + word_lists["PHRASAL_VERBS"]))
     details: list[dict[str, Any]] = [
         {} if pair else {**dict.fromkeys(CAPTION_SCORE_KEYS, 0.0), "extraction": extraction, "alignment": {"error": _UNPARSEABLE}}
         for pair, extraction in zip(pairs, extractions)

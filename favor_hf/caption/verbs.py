@@ -195,6 +195,13 @@ class VerbAnalyzer:
         self._relations: dict[tuple[str, str], bool] = {}
         self._synonyms: dict[str, set[str]] = {}
 
+    @classmethod
+    @functools.lru_cache(maxsize=4)
+    def shared(cls, motion_verbs: tuple[str, ...]) -> "VerbAnalyzer":
+        """One analyzer per verb list and process, so that its memos serve every later call
+        (what it computes depends only on the text, the verb list and the NLTK data)."""
+        return cls(motion_verbs)
+
     def lemma(self, word: str) -> str:
         """WordNet verb lemma of ``word`` (the word itself when WordNet does not know it)."""
         return self._wordnet.lemma(word)
