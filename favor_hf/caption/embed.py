@@ -3,7 +3,8 @@
 A scoring call collects the strings its videos compare, embeds each distinct string once,
 in batches (:meth:`EmbeddingTable.add`), and looks the vectors up while matching. The requested
 model is used or an error says how to provide it: there is no silent fallback to another
-model or to word overlap. Loaded models are kept per (model, device) for reuse.
+model or to word overlap. Loaded models are kept per (model, device) for reuse; they run
+through :mod:`favor_hf.caption.encoder` (plain torch for BERT/RoBERTa mean-pooling models).
 """
 
 from __future__ import annotations
