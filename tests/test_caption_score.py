@@ -181,3 +181,28 @@ def test_model_resolution(minilm):
     assert load_sentence_model(minilm)[1] == minilm
     with pytest.raises(ModelUnavailableError, match=r"local directory holding the model as the model name \(model_name=\)"):
         load_sentence_model("sentence-transformers/no-such-model-for-favor-tests")
+
+
+def test_a_far_joined_run_is_compared_only_when_read(minilm):
+    """A run of predicted actions too far from a reference action to match it is neither
+    embedded nor compared; a later read of that pair, even as plain text, gets the action
+    similarity (with the verb boost), as the official memo holds it."""
+    from favor_hf.caption.config import CaptionScoreConfig
+    from favor_hf.caption.embed import EmbeddingTable
+    from favor_hf.caption.similarity import VideoSimilarity
+    from favor_hf.caption.verbs import VerbAnalyzer
+    from favor_hf.resources import load_word_lists
+
+    words = load_word_lists(str(DICTIONARY_PKL))
+    verbs = VerbAnalyzer.shared(tuple(words["COMMON_VERBS"] + words["PHRASAL_VERBS"]))
+    config = CaptionScoreConfig()
+    run, action = "opens the door walks into the room", "opens the window"
+    table = EmbeddingTable(load_sentence_model(minilm)[0])
+    table.add([action])
+    deferred = VideoSimilarity(table, verbs, config)
+    deferred.defer_action(run, action)
+    assert run not in table and deferred.missing == set()  # nothing computed, nothing to embed
+    table.add([run])
+    expected = VideoSimilarity(table, verbs, config).action(run, action)
+    assert expected > VideoSimilarity(table, verbs, config).text(run, action)  # same core verb "open": boosted
+    assert deferred.text(run, action) == expected

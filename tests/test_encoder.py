@@ -22,7 +22,7 @@ from favor_hf.caption.encoder import SentenceTransformersEncoder, TorchMeanEncod
 
 STRINGS = [
     "walks to the door", "Walks to the door", "pans left", "the camera tilts upward slowly", "ünïcödé ✓ naïve café",
-    "  spaced   out  ", "UPPER lower MiXeD", "a", "picks up the cup and puts it down on the wooden table",
+    "  spaced   out  ", "   ", "🙂🙂", "UPPER lower MiXeD", "a", "picks up the cup and puts it down on the wooden table",
     "the man in black clothing turns his head to the left " * 25,  # over 256 tokens: truncated
 ]
 
