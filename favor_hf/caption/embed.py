@@ -168,10 +168,12 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple[Enc
     if reason is not None:
         raise _unavailable(name, f"cannot be downloaded ({reason})") from cache_error
     try:
-        return _load(name, device, False), name
+        downloaded = _load(name, device, False)
     except Exception as err:
         first_line = str(err).splitlines()[0] if str(err) else ""
         raise _unavailable(name, f"could not be downloaded ({type(err).__name__}: {first_line})") from err
+    # Now in the cache: run it as every later process will (plain torch when its layout allows).
+    return (_load(name, device, True) if _local_directory(name) is not None else downloaded), name
 
 
 def _is_utf8(text: str) -> bool:
