@@ -11,7 +11,8 @@ official embedding cache does (this matters with cased models only).
 
 from __future__ import annotations
 
-from typing import Sequence
+import functools
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -93,14 +94,6 @@ def _memo_key(first: str, second: str) -> tuple[str, str]:
     return (first, second) if first <= second else (second, first)
 
 
-class _Deferred(tuple):
-    """A memo entry whose text similarity is computed only when read."""
-
-
-class _DeferredAction(tuple):
-    """A memo entry whose action similarity is computed only when read."""
-
-
 class VideoSimilarity:
     """Similarities between the strings of one video's prediction and reference."""
 
@@ -108,7 +101,8 @@ class VideoSimilarity:
         self._embeddings = embeddings
         self._verbs = verbs
         self._config = config
-        self._memo: dict[tuple[str, str], float | _Deferred] = {}
+        self._memo: dict[tuple[str, str], float | Callable[[], float]] = {}
+        """Similarity per pair; a callable is a comparison recorded but computed only when read."""
         self._spellings: dict[str, str] = {}
         self.missing: set[str] = set()
         """Strings compared without an embedding (scored as cosine 0): embed them and rescore."""
@@ -117,16 +111,16 @@ class VideoSimilarity:
         """Cosine of the two embeddings, 1.0 for equal texts, plus the key-term boost."""
         if not first or not second:
             return 0.0
-        key = _memo_key(first, second)
-        if key not in self._memo:
-            self._memo[key] = 1.0 if key[0] == key[1] else self._base_text(first, second)
-        return self._read(key)
+        self.defer_text(first, second)
+        return self._read(_memo_key(first, second))
 
     def defer_text(self, first: str, second: str) -> None:
         """Record a text comparison whose value nobody needs yet: :meth:`text` computes it,
         but only once the memo entry it leaves is read (an action comparison of that pair)."""
         if first and second:
-            self._memo.setdefault(_memo_key(first, second), _Deferred((first, second)))
+            key = _memo_key(first, second)
+            if key not in self._memo:
+                self._memo[key] = 1.0 if key[0] == key[1] else functools.partial(self._base_text, first, second)
 
     def defer_action(self, first: str, second: str) -> None:
         """Record an action comparison whose value nobody needs yet, as :meth:`defer_text` does."""
@@ -134,14 +128,12 @@ class VideoSimilarity:
             key = _memo_key(first, second)
             if key[0] != key[1] and key not in self._memo:
                 self._spelling(first), self._spelling(second)  # met now, as in the official loop
-                self._memo[key] = _DeferredAction((first, second))
+                self._memo[key] = functools.partial(self._action_value, first, second)
 
     def _read(self, key: tuple[str, str]) -> float:
         value = self._memo[key]
-        if isinstance(value, _DeferredAction):
-            value = self._memo[key] = self._action_value(*value)
-        elif isinstance(value, _Deferred):
-            value = self._memo[key] = 1.0 if key[0] == key[1] else self._base_text(*value)
+        if callable(value):
+            value = self._memo[key] = value()
         return value
 
     def _spelling(self, text: str) -> str:
