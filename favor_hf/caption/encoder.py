@@ -213,7 +213,6 @@ class TorchMeanEncoder:
         layout = torch_layout(directory)
         if layout is None:
             raise ValueError(f"{directory} is not a BERT/RoBERTa mean-pooling Sentence-BERT model")
-        self.directory = directory
         self.max_seq_length: int = layout["max_seq_length"]
         self._lower_case: bool = layout["lower_case"]
         self._normalize: bool = layout["normalize"]
@@ -253,7 +252,7 @@ class TorchMeanEncoder:
                 pooled = hidden.sum(dim=1) / torch.tensor(float(tokens.shape[1]), device=self.device)
                 if self._normalize:
                     pooled = torch.nn.functional.normalize(pooled, p=2, dim=-1)
-                vectors[rows] = pooled.float().cpu().numpy()
+                vectors[rows] = pooled.cpu().numpy()
         return vectors
 
     def named_weights(self) -> Iterator[tuple[str, "torch.Tensor"]]:
