@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from favor_hf.integrations.records import imported_record
+from favor_hf.integrations.records import imported_record, json_lines
 
 
 def _favor_line(sample: dict[str, Any]) -> dict[str, Any] | None:
@@ -62,17 +62,7 @@ def read_samples(path: str | os.PathLike[str], model: str | None = None) -> list
     source = {"format": "lmms-eval", "file": str(path)}
     run_model, sampling = run_identity(path)
     records = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: cannot read the lmms-eval samples log ({err})") from err
-    for number, text in enumerate(lines, 1):
-        if not text.strip():
-            continue
-        try:
-            sample = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}: line {number} is not JSON ({err.msg})") from err
+    for number, sample in json_lines(path, "lmms-eval samples log"):
         line = _favor_line(sample) if isinstance(sample, dict) else None
         if line is None:
             raise ValueError(

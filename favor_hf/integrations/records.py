@@ -16,10 +16,32 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from favor_hf.results import universe_digest
+
+
+def json_lines(path: Path, what: str) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` for each non-blank line of the JSON Lines file ``path``.
+
+    Raises:
+        ValueError: the file cannot be read (``what`` names it) or a line is not JSON; names the file and line.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: cannot read the {what} ({err})") from err
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{number}: not a JSON line ({err.msg}); a torn last line means the run was cut off") from err
+        yield number, value
 
 
 def imported_record(

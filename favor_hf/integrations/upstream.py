@@ -14,13 +14,12 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from favor_hf.integrations.records import imported_record
+from favor_hf.integrations.records import imported_record, json_lines
 from favor_hf.mcq import judge_official, mcq_accuracy, summarize
 
 
@@ -51,18 +50,8 @@ def read_upstream_results(path: str | os.PathLike[str]) -> list[tuple[str, list[
     the order of that video's questions. Raises ``ValueError`` naming the file, line and field.
     """
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: cannot read results file ({err})") from err
     rows: list[tuple[str, list[dict[str, Any]]]] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}:{number}: not a JSON line ({err.msg}); a torn last line means the run was cut off") from err
+    for number, item in json_lines(path, "upstream results file"):
         if not isinstance(item, dict) or len(item) != 1 or not isinstance(next(iter(item.values())), list):
             raise ValueError(f"{path}:{number}: expected {{video: [entries]}} with one video per line")
         video, entries = next(iter(item.items()))
