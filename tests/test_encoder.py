@@ -39,14 +39,6 @@ def encoder(minilm):
     return TorchMeanEncoder(Path(minilm))
 
 
-def _st_token_ids(model, strings):
-    features = model.preprocess(strings)
-    return [
-        tuple(i for i, keep in zip(ids, mask) if keep)
-        for ids, mask in zip(features["input_ids"].tolist(), features["attention_mask"].tolist())
-    ]
-
-
 def _captions_strings() -> list[str]:
     annotations = json.loads(GT_ANNOTATIONS.read_text())
     strings = {action for annotation in list(annotations.values())[:60]
@@ -62,7 +54,7 @@ def test_minilm_runs_in_plain_torch(minilm, encoder):
 
 def test_token_ids_equal_sentence_transformers(sentence_transformer, encoder):
     strings = STRINGS + _captions_strings()
-    assert encoder.token_ids(strings) == _st_token_ids(sentence_transformer, strings)
+    assert encoder.token_ids(strings) == SentenceTransformersEncoder(sentence_transformer).token_ids(strings)
     assert max(map(len, encoder.token_ids(STRINGS))) == 256
 
 
@@ -133,7 +125,7 @@ def test_tiny_roberta_equals_sentence_transformers(tiny_roberta):
 
     theirs = SentenceTransformer(str(tiny_roberta), device="cpu")
     ours = TorchMeanEncoder(tiny_roberta)
-    assert ours.token_ids(STRINGS) == _st_token_ids(theirs, STRINGS)  # lower-cased, truncated at 64
+    assert ours.token_ids(STRINGS) == SentenceTransformersEncoder(theirs).token_ids(STRINGS)  # lower-cased, truncated at 64
     for text in STRINGS:
         assert ours.encode([text]).tobytes() == theirs.encode([text], convert_to_numpy=True).tobytes(), text
     assert weights_sha256(ours) == weights_sha256(SentenceTransformersEncoder(theirs))

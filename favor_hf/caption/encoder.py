@@ -262,10 +262,15 @@ class TorchMeanEncoder:
 
     def pipeline(self) -> str:
         """What besides the weights decides the vectors: layout, lengths, tokenizer."""
-        tokenizer = json.loads(self._tokenizer.to_str())
-        settings = {key: value for key, value in tokenizer.items() if key not in {"truncation", "padding"}}
         return json.dumps({"encoder": "torch-mean", "model_type": self._config["model_type"], "max_seq_length": self.max_seq_length,
-                           "lower_case": self._lower_case, "normalize": self._normalize, "tokenizer": settings}, sort_keys=True)
+                           "lower_case": self._lower_case, "normalize": self._normalize,
+                           "tokenizer": _tokenizer_settings(self._tokenizer)}, sort_keys=True)
+
+
+def _tokenizer_settings(tokenizer: Any) -> dict[str, Any]:
+    """A ``tokenizers.Tokenizer``'s settings without truncation and padding, which change with
+    each call (``max_seq_length`` decides truncation)."""
+    return {key: value for key, value in json.loads(tokenizer.to_str()).items() if key not in {"truncation", "padding"}}
 
 
 def _same_length_batches(ids: Sequence[Sequence[int]], batch_size: int) -> Iterable[list[int]]:
@@ -312,8 +317,8 @@ class SentenceTransformersEncoder:
         """What besides the weights decides the vectors: module pipeline, lengths, tokenizer."""
         tokenizer = getattr(self.model, "tokenizer", None)
         backend = getattr(tokenizer, "backend_tokenizer", None)
-        if backend is not None:  # its truncation and padding state changes with each call; max_seq_length rules
-            settings: Any = {key: value for key, value in json.loads(backend.to_str()).items() if key not in {"truncation", "padding"}}
+        if backend is not None:
+            settings: Any = _tokenizer_settings(backend)
         else:
             settings = sorted(tokenizer.get_vocab().items()) if tokenizer is not None else None
         return json.dumps({"encoder": repr(self.model), "max_seq_length": self.max_seq_length, "tokenizer": settings}, sort_keys=True)
