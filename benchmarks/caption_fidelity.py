@@ -48,7 +48,7 @@ def main() -> None:
     os.environ.setdefault("NLTK_DATA", str(args.shared / "nltk_data"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from favor_hf.caption import MINILM_MODEL, score_captions
-    from favor_hf.caption.extract import EXTRACTION_FIELDS, CaptionExtractor
+    from favor_hf.caption.extract.extractor import EXTRACTION_FIELDS, CaptionExtractor
     from favor_hf.resources import load_word_lists
     from favor_hf.schema import CAPTION_SCORE_KEYS
 
@@ -60,32 +60,45 @@ def main() -> None:
     references = [annotations[video] for video in videos]
     extractions = {seed: _read(reference_dir / f"official_extract.seed{seed}.json") for seed in EXTRACT_SEEDS}
     official = {seed: _read(reference_dir / f"official_scores_isolated.seed{seed}.json") for seed in STEP2_SEEDS}
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"{len(videos)} reference captions, model {MINILM_MODEL}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"{len(videos)} reference captions, model {MINILM_MODEL}"
+    )
 
     print("(a) step 1: extraction equal to the official run under the same PYTHONHASHSEED")
     words = load_word_lists(dictionary)
     for seed in EXTRACT_SEEDS:
         extractor = CaptionExtractor(words, official_hash_seed=seed)
-        same = sum(
-            all(extractor(captions[v])[f] == extractions[seed][v][f] for f in EXTRACTION_FIELDS) for v in videos
-        )
+        same = sum(all(extractor(captions[v])[f] == extractions[seed][v][f] for f in EXTRACTION_FIELDS) for v in videos)
         print(f"  seed {seed}: {same}/{len(videos)}")
 
     print("(b) step 2 alone, official step-1 output as predictions, 13 scores per video")
     for seed in STEP2_SEEDS:
-        result = score_captions([extractions[seed][v] for v in videos], references, model_name=MINILM_MODEL,
-                                dictionary_path=dictionary, return_details=True)
+        result = score_captions(
+            [extractions[seed][v] for v in videos],
+            references,
+            model_name=MINILM_MODEL,
+            dictionary_path=dictionary,
+            return_details=True,
+        )
         worst, beyond, _, _ = _compare(videos, result["details"], official[seed], CAPTION_SCORE_KEYS)
         print(f"  seed {seed}: max |diff| {worst:.2e}, videos beyond 1e-6: {beyond}/{len(videos)}")
 
     print("(c) end to end: favor_hf's extraction and scores under seed N vs the official run under seed N")
     for seed in STEP2_SEEDS:
-        result = score_captions([captions[v] for v in videos], references, model_name=MINILM_MODEL,
-                                dictionary_path=dictionary, return_details=True, official_hash_seed=seed)
+        result = score_captions(
+            [captions[v] for v in videos],
+            references,
+            model_name=MINILM_MODEL,
+            dictionary_path=dictionary,
+            return_details=True,
+            official_hash_seed=seed,
+        )
         worst, beyond, mean_diff, means = _compare(videos, result["details"], official[seed], CAPTION_SCORE_KEYS)
-        print(f"  seed {seed}: videos beyond 1e-6: {beyond}/{len(videos)} (max |diff| {worst:.2e}); "
-              f"mean final_score {means['final_score']:.4f}, largest |mean diff| {mean_diff:.2e}")
+        print(
+            f"  seed {seed}: videos beyond 1e-6: {beyond}/{len(videos)} (max |diff| {worst:.2e}); "
+            f"mean final_score {means['final_score']:.4f}, largest |mean diff| {mean_diff:.2e}"
+        )
     print(f"signature (seed 4): {result['signature']}")
 
 

@@ -48,7 +48,9 @@ def main() -> None:
     parser.add_argument("--long", type=int, default=20, help="10,000-character captions added (default 20)")
     args = parser.parse_args()
     os.environ.setdefault("NLTK_DATA", str(args.shared / "nltk_data"))
-    os.environ.setdefault("FAVOR_DICTIONARY_PATH", str(args.shared / "favor" / "official" / "action_extraction_dicts.pkl"))
+    os.environ.setdefault(
+        "FAVOR_DICTIONARY_PATH", str(args.shared / "favor" / "official" / "action_extraction_dicts.pkl")
+    )
     annotations = json.loads((args.shared / "favor" / "official" / "FAVOR_gt_annotations.json").read_text())
     videos = list(annotations)[: args.limit]
     references = [annotations[video] for video in videos]
@@ -60,16 +62,20 @@ def main() -> None:
         inputs.write_text(json.dumps([captions, references]))
         before = Path(tmp, "before")
         before.mkdir()
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.before], check=True, capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", args.before], check=True, capture_output=True
+        ).stdout
         Path(tmp, "before.tar").write_bytes(archive)
         with tarfile.open(Path(tmp, "before.tar")) as tar:
             tar.extractall(before, filter="data")
         old = _score(before, inputs, Path(tmp, "before.json"))
         new = _score(REPO, inputs, Path(tmp, "after.json"))
     diffs = [max(abs(a[key] - b[key]) for key in a) for a, b in zip(old, new)]
-    print(f"{len(captions)} captions ({len(videos)} model-style, mean {sum(map(len, captions[:len(videos)])) / len(videos):.0f} "
-          f"characters, and {len(longs)} of 10,000), this checkout vs {args.before}: largest per-video difference "
-          f"{max(diffs):.2e}, videos beyond 1e-6: {sum(d > 1e-6 for d in diffs)}/{len(diffs)}")
+    print(
+        f"{len(captions)} captions ({len(videos)} model-style, mean {sum(map(len, captions[: len(videos)])) / len(videos):.0f} "
+        f"characters, and {len(longs)} of 10,000), this checkout vs {args.before}: largest per-video difference "
+        f"{max(diffs):.2e}, videos beyond 1e-6: {sum(d > 1e-6 for d in diffs)}/{len(diffs)}"
+    )
 
 
 if __name__ == "__main__":

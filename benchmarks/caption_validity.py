@@ -3,7 +3,7 @@
 Scores captions derived from each sampled video's own reference caption (the ``caption``
 field of ``FAVOR_gt_annotations.json``) against that video's annotation:
 
-- reference: the caption itself (the ceiling of :mod:`favor_hf.caption_validity`);
+- reference: the caption itself (the ceiling of :mod:`favor_hf.caption.analysis.validity`);
 - verb synonyms: common motion verbs replaced by synonyms (same meaning);
 - 40 % of clauses dropped (seeded);
 - directions flipped: left/right, up/down, forward/backward, clockwise/counterclockwise swapped (wrong);
@@ -13,7 +13,7 @@ field of ``FAVOR_gt_annotations.json``) against that video's annotation:
 
 Prints, per variant, the mean ``final_score``, the normalised score (score - generic) /
 (reference - generic) and the videos whose matched pairs have a direction conflict
-(:func:`favor_hf.caption_validity.direction_conflicts`); ``--out`` writes them as JSON.
+(:func:`favor_hf.caption.analysis.validity.direction_conflicts`); ``--out`` writes them as JSON.
 
 Usage (offline):
     FAVOR_DICTIONARY_PATH=../shared/favor/official/action_extraction_dicts.pkl NLTK_DATA=../shared/nltk_data \\
@@ -31,23 +31,57 @@ import time
 from pathlib import Path
 
 from favor_hf.caption import score_captions
-from favor_hf.caption_validity import direction_conflicts, normalised_score
+from favor_hf.caption.analysis.validity import direction_conflicts, normalised_score
 from favor_hf.models.random_guess import GENERIC_CAPTION
 
 DEFAULT_ANNOTATIONS = Path(__file__).resolve().parents[1].parent / "shared/favor/official/FAVOR_gt_annotations.json"
 STATIC_SCENE = "A kitchen with white cabinets, a wooden table and a window; the light is soft and the walls are beige."
 SYNONYMS = {
-    "walks": "strolls", "walk": "stroll", "turns": "rotates", "turn": "rotate", "raises": "lifts",
-    "lowers": "drops", "looks": "gazes", "runs": "jogs", "moves": "shifts", "picks": "lifts",
-    "holds": "grips", "places": "puts", "puts": "places", "sits": "settles", "stands": "rises",
-    "nods": "bobs", "shakes": "wobbles", "opens": "unlocks", "speaks": "talks", "talks": "speaks",
-    "smiles": "grins", "grabs": "seizes", "pushes": "shoves", "pulls": "drags", "jumps": "leaps",
-    "bends": "stoops", "waves": "gestures", "touches": "taps", "throws": "tosses",
+    "walks": "strolls",
+    "walk": "stroll",
+    "turns": "rotates",
+    "turn": "rotate",
+    "raises": "lifts",
+    "lowers": "drops",
+    "looks": "gazes",
+    "runs": "jogs",
+    "moves": "shifts",
+    "picks": "lifts",
+    "holds": "grips",
+    "places": "puts",
+    "puts": "places",
+    "sits": "settles",
+    "stands": "rises",
+    "nods": "bobs",
+    "shakes": "wobbles",
+    "opens": "unlocks",
+    "speaks": "talks",
+    "talks": "speaks",
+    "smiles": "grins",
+    "grabs": "seizes",
+    "pushes": "shoves",
+    "pulls": "drags",
+    "jumps": "leaps",
+    "bends": "stoops",
+    "waves": "gestures",
+    "touches": "taps",
+    "throws": "tosses",
 }
 FLIPS = {
-    "left": "right", "right": "left", "up": "down", "down": "up", "upward": "downward", "downward": "upward",
-    "forward": "backward", "backward": "forward", "clockwise": "counterclockwise", "counterclockwise": "clockwise",
-    "upwards": "downwards", "downwards": "upwards", "leftward": "rightward", "rightward": "leftward",
+    "left": "right",
+    "right": "left",
+    "up": "down",
+    "down": "up",
+    "upward": "downward",
+    "downward": "upward",
+    "forward": "backward",
+    "backward": "forward",
+    "clockwise": "counterclockwise",
+    "counterclockwise": "clockwise",
+    "upwards": "downwards",
+    "downwards": "upwards",
+    "leftward": "rightward",
+    "rightward": "leftward",
 }
 _WORD = re.compile(r"[A-Za-z]+")
 
@@ -117,16 +151,31 @@ def main() -> None:
         row["normalised"] = normalised_score(row["final_score"], floor, ceiling)
     seconds = time.perf_counter() - started
     sample = "all" if args.videos <= 0 else f"a seeded sample (seed {args.seed}) of"
-    print(f"{sample} {len(videos)} of {len(annotations)} annotated videos, model {args.model}, {seconds:.0f} s; "
-          f"load before: {load}")
+    print(
+        f"{sample} {len(videos)} of {len(annotations)} annotated videos, model {args.model}, {seconds:.0f} s; "
+        f"load before: {load}"
+    )
     print("| caption | final_score | normalised (ours) | videos with a direction conflict |")
     print("|---|---|---|---|")
     for name, row in results.items():
-        print(f"| {name} | {row['final_score']:.3f} | {row['normalised']:.2f} | "
-              f"{row['videos_with_direction_conflicts']} / {len(videos)} |")
+        print(
+            f"| {name} | {row['final_score']:.3f} | {row['normalised']:.2f} | "
+            f"{row['videos_with_direction_conflicts']} / {len(videos)} |"
+        )
     if args.out:
-        args.out.write_text(json.dumps({"videos": len(videos), "seed": args.seed, "model": args.model,
-                                        "load": load, "seconds": seconds, "results": results}, indent=1))
+        args.out.write_text(
+            json.dumps(
+                {
+                    "videos": len(videos),
+                    "seed": args.seed,
+                    "model": args.model,
+                    "load": load,
+                    "seconds": seconds,
+                    "results": results,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ def main() -> None:
             right = Counter(t for t, e in zip(truth, estimates) if t == e)
             total = Counter(truth)
             accuracy = 100 * sum(right.values()) / n
-            print(f"\n{sampling}: accuracy {accuracy:.1f}% ({sum(right.values())}/{n}), {1000 * seconds / n:.0f} ms per clip")
+            print(
+                f"\n{sampling}: accuracy {accuracy:.1f}% ({sum(right.values())}/{n}), {1000 * seconds / n:.0f} ms per clip"
+            )
             for label in CAMERA_MOTIONS:
                 print(f"  {label:<10} {right[label]}/{total[label]}")
             errors = Counter((t, e) for t, e in zip(truth, estimates) if t != e)

@@ -31,7 +31,7 @@ def generated_outputs(questions: list[dict], seed: int = 0) -> list[str]:
                 pick,
                 f"({letter})",
                 f"Answer: {letter}",
-                f"The correct option is \"{pick.lower()}\", as the video shows.",
+                f'The correct option is "{pick.lower()}", as the video shows.',
                 f"It could be {options[0]} or {options[1]}.",
                 "I cannot tell from the video.",
             ][style]
@@ -52,8 +52,10 @@ def main() -> None:
             start = time.perf_counter()
             scores = mcq_accuracy(outputs, references, judge=judge)
             times.append(time.perf_counter() - start)
-        print(f"judge={judge:<8} best {min(times):.3f} s  median {sorted(times)[2]:.3f} s  "
-              f"ALL {scores['ALL']:.2f}%  hedged {scores['hedged']}")
+        print(
+            f"judge={judge:<8} best {min(times):.3f} s  median {sorted(times)[2]:.3f} s  "
+            f"ALL {scores['ALL']:.2f}%  hedged {scores['hedged']}"
+        )
 
 
 if __name__ == "__main__":

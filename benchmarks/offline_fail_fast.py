@@ -24,7 +24,7 @@ from pathlib import Path
 CASES: dict[str, tuple[str, str]] = {
     # name: (favor-hf call, the direct library call it used to be)
     "Sentence-BERT model absent (all-distilroberta-v1)": (
-        "from favor_hf.caption.embed import load_sentence_model\nload_sentence_model('sentence-transformers/all-distilroberta-v1')",
+        "from favor_hf.caption.score.embed import load_sentence_model\nload_sentence_model('sentence-transformers/all-distilroberta-v1')",
         "from sentence_transformers import SentenceTransformer\nSentenceTransformer('sentence-transformers/all-distilroberta-v1')",
     ),
     "transformers model id with a typo": (
@@ -41,7 +41,11 @@ TIMEOUT_S = 600
 
 
 def _environment(work: Path, refused_endpoint: bool) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+    }
     env["HF_HOME"] = str(work / "hf")
     if refused_endpoint:
         with socket.socket() as sock:
@@ -53,12 +57,16 @@ def _environment(work: Path, refused_endpoint: bool) -> dict[str, str]:
 def _seconds_to_error(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
     start = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, *args], check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)
+        done = subprocess.run(
+            [sys.executable, *args], check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S
+        )
     except subprocess.TimeoutExpired:
         return time.perf_counter() - start, f"no error within {TIMEOUT_S} s"
     elapsed = time.perf_counter() - start
     lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-    return elapsed, ("exit 0 (no error)" if done.returncode == 0 else (lines[-1] if lines else f"exit {done.returncode}"))
+    return elapsed, (
+        "exit 0 (no error)" if done.returncode == 0 else (lines[-1] if lines else f"exit {done.returncode}")
+    )
 
 
 def main() -> None:
@@ -71,17 +79,36 @@ def main() -> None:
         env = _environment(work, options.refused_endpoint)
         probe = subprocess.run(
             [sys.executable, "-c", "from favor_hf.network import hub_offline_reason; print(hub_offline_reason())"],
-            env=env, capture_output=True, text=True, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         print(f"Hub: {probe}")
         if probe == "None":
             sys.exit("the Hub is reachable here: run without network or with --refused-endpoint")
-        synth = subprocess.run([sys.executable, "-m", "favor_hf", "synth", "--out", str(work / "demo"), "--n", "1"], check=False,
-                               env=env, capture_output=True, text=True)
+        synth = subprocess.run(
+            [sys.executable, "-m", "favor_hf", "synth", "--out", str(work / "demo"), "--n", "1"],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if synth.returncode != 0:
             sys.exit(synth.stderr)
-        run = ["-m", "favor_hf", "run", "--model", "flow", "--task", "caption", "--data-dir", str(work / "demo"),
-               "--out", str(work / "flow.jsonl")]
+        run = [
+            "-m",
+            "favor_hf",
+            "run",
+            "--model",
+            "flow",
+            "--task",
+            "caption",
+            "--data-dir",
+            str(work / "demo"),
+            "--out",
+            str(work / "flow.jsonl"),
+        ]
         for name, (ours, direct) in CASES.items():
             seconds, message = _seconds_to_error(["-c", ours], env, work)
             line = f"{name}: favor-hf {seconds:.1f} s"
@@ -92,8 +119,10 @@ def main() -> None:
             print(f"    {message[:300]}")
         seconds, message = _seconds_to_error(run, env, work)
         ran = (work / "flow.jsonl").exists()
-        print(f"favor-hf run --task caption, default scoring model absent: error after {seconds:.1f} s, "
-              f"{'after' if ran else 'before'} running the model")
+        print(
+            f"favor-hf run --task caption, default scoring model absent: error after {seconds:.1f} s, "
+            f"{'after' if ran else 'before'} running the model"
+        )
         print(f"    {message[:300]}")
 
 

@@ -29,15 +29,25 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--delay", type=float, default=0.2, help="seconds the server takes per answer")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, ChatServer(delay=args.delay) as first, ChatServer(delay=args.delay) as second:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        ChatServer(delay=args.delay) as first,
+        ChatServer(delay=args.delay) as second,
+    ):
         make_synthetic_benchmark(Path(tmp) / "synth", n=max(2, args.items // 4), seed=0)
         records = load_video_records(Path(tmp) / "synth")
         rates: dict[int, float] = {}
         for concurrency in (1, 8, 16):
             adapter = load_adapter("openai:bench", base_url=[first.base_url, second.base_url])
             summary = run_benchmark(
-                adapter, records, "mcq", Path(tmp) / f"c{concurrency}.jsonl", sampling=Sampling(frames=8),
-                limit=args.items, concurrency=concurrency, progress=False,
+                adapter,
+                records,
+                "mcq",
+                Path(tmp) / f"c{concurrency}.jsonl",
+                sampling=Sampling(frames=8),
+                limit=args.items,
+                concurrency=concurrency,
+                progress=False,
             )
             adapter.close()
             rates[concurrency] = summary.answered / summary.seconds

@@ -44,11 +44,15 @@ def make_file(root: Path) -> Path:
         else:
             video = f"clips/{i:05d}_{name.replace('|', '_')}.mp4"
             (root / video).touch()
-        records.append({
-            "messages": [{"role": "user", "content": "<video>Describe the video in detail."},
-                         {"role": "assistant", "content": answer}],
-            "videos": [video],
-        })
+        records.append(
+            {
+                "messages": [
+                    {"role": "user", "content": "<video>Describe the video in detail."},
+                    {"role": "assistant", "content": answer},
+                ],
+                "videos": [video],
+            }
+        )
     path = root / "favor_train.json"
     path.write_text(json.dumps(records), encoding="utf-8")
     return path

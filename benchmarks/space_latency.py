@@ -48,7 +48,9 @@ def _start(root: Path, log) -> tuple[subprocess.Popen, str, float]:
     env.setdefault("FAVOR_DICTIONARY_PATH", str(SHARED / "favor" / "official" / "action_extraction_dicts.pkl"))
     url = f"http://127.0.0.1:{port}/"
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "space/app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "space/app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     while True:
         if process.poll() is not None:
             raise SystemExit(f"space/app.py exited:\n{(root / 'app.log').read_text()[-2000:]}")
@@ -75,11 +77,14 @@ def main() -> None:
         process, url, startup = _start(Path(tmp), log)
         try:
             client = Client(url, verbose=False)
+
             def ask() -> None:
                 client.predict("", "flow", "", "", "", 8, api_name="/run_questions")
 
             def caption() -> None:
-                client.predict("", "flow", "", "", "", 8, "sentence-transformers/all-MiniLM-L6-v2", api_name="/run_caption")
+                client.predict(
+                    "", "flow", "", "", "", 8, "sentence-transformers/all-MiniLM-L6-v2", api_name="/run_caption"
+                )
 
             questions = sorted(_timed(ask) for _ in range(3))
             captions = sorted(_timed(caption) for _ in range(3))
@@ -98,8 +103,10 @@ def main() -> None:
     print(f"first start (samples, baseline runs, leaderboard warm-up): {startup:.1f} s")
     print(f"Questions tab, flow, one clip (median of 3): {questions[1]:.2f} s")
     print(f"Caption tab, flow + caption score (median of 3): {captions[1]:.2f} s")
-    print(f"{args.users} users at once (Questions, concurrency limit 2): all answered in {wall:.1f} s, "
-          f"slowest user {each[-1]:.1f} s, fastest {each[0]:.1f} s")
+    print(
+        f"{args.users} users at once (Questions, concurrency limit 2): all answered in {wall:.1f} s, "
+        f"slowest user {each[-1]:.1f} s, fastest {each[0]:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -68,16 +68,23 @@ def main() -> None:
         start = time.perf_counter()
         write_clip(path, args.seconds, args.gop)
         table = frame_table(path)
-        print(f"clip: {args.seconds} s, 1280x720, 24 fps, {len(table.pts)} frames, keyframe every {args.gop} frames "
-              f"({len(table.keyframes)} keyframes), {path.stat().st_size / 1e6:.1f} MB, written in "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"clip: {args.seconds} s, 1280x720, 24 fps, {len(table.pts)} frames, keyframe every {args.gop} frames "
+            f"({len(table.keyframes)} keyframes), {path.stat().st_size / 1e6:.1f} MB, written in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
         print("sampling        frames  seek (frames/s)  decode all (frames/s)  speed-up  identical")
-        for name, indices in (("1 fps", fps_indices(table.times, 1.0)), ("16 uniform", sample_indices(len(table.pts), 16))):
+        for name, indices in (
+            ("1 fps", fps_indices(table.times, 1.0)),
+            ("16 uniform", sample_indices(len(table.pts), 16)),
+        ):
             seek_s, seek = timed(partial(decode_frames, path, indices, table=table), args.repeats)
             full_s, full = timed(partial(_decode_in_order, path, indices, None), args.repeats)
             same = all(np.array_equal(a, b) for a, b in zip(seek, full, strict=True))
-            print(f"{name:<14}  {len(indices):>6}  {len(indices) / seek_s:>15.1f}  {len(indices) / full_s:>21.1f}  "
-                  f"{full_s / seek_s:>7.2f}x  {same}")
+            print(
+                f"{name:<14}  {len(indices):>6}  {len(indices) / seek_s:>15.1f}  {len(indices) / full_s:>21.1f}  "
+                f"{full_s / seek_s:>7.2f}x  {same}"
+            )
     print("load:", os.popen("uptime").read().strip())
 
 

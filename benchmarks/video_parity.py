@@ -42,8 +42,9 @@ def main() -> None:
             path = Path(tmp) / f"{scene.name}.mp4"
             write_mp4(render(scene), path, fps)
             ours = official_clip(path)
-            literal, metadata = fetch_video({"type": "video", "video": str(path), "max_pixels": 360 * 420, "fps": 1.0},
-                                            return_video_metadata=True)
+            literal, metadata = fetch_video(
+                {"type": "video", "video": str(path), "max_pixels": 360 * 420, "fps": 1.0}, return_video_metadata=True
+            )
             literal_indices = [int(i) for i in metadata["frames_indices"]]
             literal_frames = literal.round().to(dtype=torch.uint8).permute(0, 2, 3, 1).numpy()
             if literal_indices == ours.indices and literal_frames.shape == ours.frames.shape:
@@ -60,13 +61,19 @@ def main() -> None:
             decoder_frames += len(ours.indices)
             decoder_mismatch += len(ours.indices) - equal
             diff = int(np.abs(raw.astype(int) - pyav.astype(int)).max())
-            rows.append(f"{fps:>3} fps {seconds:>5} s  {len(ours.indices):>3} frames  {ours.frames.shape[1]}x"
-                        f"{ours.frames.shape[2]}  {verdict:<42}  decord=PyAV {equal}/{len(ours.indices)} (max diff {diff})")
-    print(f"official preset (qwen-vl-utils 0.0.8 rules) vs installed qwen-vl-utils {installed}, "
-          f"decord {decord.__version__}")
+            rows.append(
+                f"{fps:>3} fps {seconds:>5} s  {len(ours.indices):>3} frames  {ours.frames.shape[1]}x"
+                f"{ours.frames.shape[2]}  {verdict:<42}  decord=PyAV {equal}/{len(ours.indices)} (max diff {diff})"
+            )
+    print(
+        f"official preset (qwen-vl-utils 0.0.8 rules) vs installed qwen-vl-utils {installed}, "
+        f"decord {decord.__version__}"
+    )
     print("\n".join(rows))
-    print(f"frames compared: {compared}, mismatches: {mismatched}; clips where the installed version's rules "
-          f"pick other frames: {version_diffs} of {len(CLIPS)}")
+    print(
+        f"frames compared: {compared}, mismatches: {mismatched}; clips where the installed version's rules "
+        f"pick other frames: {version_diffs} of {len(CLIPS)}"
+    )
     print(f"decoders: {decoder_frames} frames compared (decord vs PyAV), mismatches: {decoder_mismatch}")
     print("load:", os.popen("uptime").read().strip())
 

@@ -21,8 +21,9 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 _HEADER = re.compile(r"\b(?P<label>subject|character|person)(?P<space>\s*)(?P<num>\d+)?\s*:", re.IGNORECASE)
 _GROUP = {"[": "]", "(": ")"}

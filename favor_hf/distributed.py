@@ -67,8 +67,10 @@ def rank_device(device: str | None, world: World, cuda_available: bool) -> str |
         ValueError: ``auto`` (one model spread over all GPUs) cannot be combined with one process per GPU.
     """
     if device == "auto":
-        raise ValueError("--device auto spreads one model over every GPU; under torchrun/accelerate launch each "
-                         "process takes one GPU: drop --device (or pass cuda) to run one copy per GPU")
+        raise ValueError(
+            "--device auto spreads one model over every GPU; under torchrun/accelerate launch each "
+            "process takes one GPU: drop --device (or pass cuda) to run one copy per GPU"
+        )
     if device == "cuda" or (device is None and cuda_available):
         return f"cuda:{world.local_rank}"
     return device
@@ -91,8 +93,11 @@ def run_on_rank(args: argparse.Namespace, world: World, run: Command, score: Com
     import torch.distributed as dist
 
     if args.shard:
-        print(f"favor-hf: error: --shard cannot be combined with torchrun/accelerate launch: rank R of N "
-              f"already runs shard R/N (here {world.shard}); drop --shard", file=sys.stderr)
+        print(
+            f"favor-hf: error: --shard cannot be combined with torchrun/accelerate launch: rank R of N "
+            f"already runs shard R/N (here {world.shard}); drop --shard",
+            file=sys.stderr,
+        )
         return 2
     try:
         device = rank_device(args.device, world, torch.cuda.is_available())
@@ -105,8 +110,15 @@ def run_on_rank(args: argparse.Namespace, world: World, run: Command, score: Com
         os.environ["TQDM_DISABLE"] = "1"  # one progress bar (rank 0's), not one per process
     dist.init_process_group("gloo", rank=world.rank, world_size=world.size, timeout=BARRIER_TIMEOUT)
     try:
-        own = argparse.Namespace(**{**vars(args), "out": rank_file(args.out, world), "shard": world.shard,
-                                    "device": device, "no_score": True})
+        own = argparse.Namespace(
+            **{
+                **vars(args),
+                "out": rank_file(args.out, world),
+                "shard": world.shard,
+                "device": device,
+                "no_score": True,
+            }
+        )
         code = run(own)
         codes: list[int | None] = [None] * world.size
         dist.all_gather_object(codes, code)  # doubles as the barrier: every rank has finished its shard
@@ -125,9 +137,12 @@ def _merge_and_score(args: argparse.Namespace, world: World, codes: list[int | N
     files = [rank_file(args.out, World(rank, world.size, rank)) for rank in range(world.size)]
     failed = [rank for rank, code in enumerate(codes) if code != 0]
     if failed:
-        print(f"favor-hf: error: rank(s) {', '.join(map(str, failed))} stopped with an error (see above); "
-              f"finished items are kept in {', '.join(str(files[rank]) for rank in failed)}: rerun the same "
-              "command to fill in the rest", file=sys.stderr)
+        print(
+            f"favor-hf: error: rank(s) {', '.join(map(str, failed))} stopped with an error (see above); "
+            f"finished items are kept in {', '.join(str(files[rank]) for rank in failed)}: rerun the same "
+            "command to fill in the rest",
+            file=sys.stderr,
+        )
         return 1
     try:
         universe = [item["id"] for item in build_items(load_video_records(args.data_dir), args.task)]

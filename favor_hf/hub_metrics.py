@@ -92,7 +92,9 @@ def hf_modules_cache() -> Path:
     ``HF_MODULES_CACHE``, else ``$HF_HOME/modules``, else ``$XDG_CACHE_HOME/huggingface/modules``;
     computed without importing evaluate, which takes seconds (it imports transformers and torch).
     """
-    cache_home = os.path.expanduser(os.getenv("HF_HOME", os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), "huggingface")))
+    cache_home = os.path.expanduser(
+        os.getenv("HF_HOME", os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), "huggingface"))
+    )
     return Path(os.getenv("HF_MODULES_CACHE", os.path.join(cache_home, "modules")))
 
 
@@ -126,7 +128,11 @@ def install_metric(name: str, force: bool = False, cache: str | os.PathLike[str]
             for path in files:
                 shutil.copy2(path, staging / path.name)
             _touch_init(staging)
-            meta = {"original file path": str(files[0]), "local file path": str(target / f"{name}.py"), "favor_hf_version": __version__}
+            meta = {
+                "original file path": str(files[0]),
+                "local file path": str(target / f"{name}.py"),
+                "favor_hf_version": __version__,
+            }
             (staging / f"{name}.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
             os.utime(staging / f"{name}.py")  # evaluate picks the entry with the newest script
             if target.exists():
@@ -168,7 +174,9 @@ def load_metric(name: str, **kwargs: Any):
     return evaluate.load(name, **kwargs)
 
 
-def push_metrics(org: str, token: str | None = None, names: Iterable[str] | None = None, private: bool = False) -> list[str]:
+def push_metrics(
+    org: str, token: str | None = None, names: Iterable[str] | None = None, private: bool = False
+) -> list[str]:
     """Publish each module as a Gradio Space ``ORG/NAME`` (script, card, ``app.py``, ``requirements.txt``).
 
     Afterwards ``evaluate.load("ORG/NAME")`` works anywhere favor-hf is installed.
@@ -199,7 +207,9 @@ def push_metrics(org: str, token: str | None = None, names: Iterable[str] | None
                 commit_message=f"Upload {name} (favor-hf {__version__})",
             )
         except Exception as err:  # huggingface_hub raises many HTTP/auth error types
-            hint = "check the organisation name and that the token (--token, `hf auth login` or HF_TOKEN) may write to it"
+            hint = (
+                "check the organisation name and that the token (--token, `hf auth login` or HF_TOKEN) may write to it"
+            )
             raise MetricRegistrationError(f"cannot push {folder} to the Space {repo_id}: {err}; {hint}") from err
         urls.append(f"https://huggingface.co/spaces/{repo_id}")
     return urls

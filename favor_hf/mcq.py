@@ -138,7 +138,9 @@ def judge_strict(output: str | None, options: Sequence[str], correct_answer: str
     return mentioned[0], mentioned[0] == answer
 
 
-def judge_output(output: str | None, correct_answer: str, options: Sequence[str], judge: str = "official") -> tuple[bool, bool, bool]:
+def judge_output(
+    output: str | None, correct_answer: str, options: Sequence[str], judge: str = "official"
+) -> tuple[bool, bool, bool]:
     """``(correct, hedged, had_reasoning)`` of one output under ``judge``, judged after :func:`strip_thinking`.
 
     ``hedged``: the answer names several options. The rule of every MCQ score and interval.
@@ -158,7 +160,9 @@ def _check_reference(index: int, ref: Mapping[str, Any]) -> tuple[str, list[str]
     try:
         correct, options, task = ref["correct_answer"], list(ref["options"]), ref["task_type"]
     except (KeyError, TypeError) as err:
-        raise ValueError(f"references[{index}]: expected a dict with correct_answer, options and task_type ({err!r})") from None
+        raise ValueError(
+            f"references[{index}]: expected a dict with correct_answer, options and task_type ({err!r})"
+        ) from None
     if task not in TASK_CODES:
         raise ValueError(f"references[{index}]: task_type {task!r} is not one of {', '.join(TASK_CODES)}")
     if correct not in options:
@@ -166,7 +170,9 @@ def _check_reference(index: int, ref: Mapping[str, Any]) -> tuple[str, list[str]
     return correct, options, task
 
 
-def summarize(correct: Sequence[bool], task_types: Sequence[str], hedged: int = 0, full_counts: bool = False) -> dict[str, Any]:
+def summarize(
+    correct: Sequence[bool], task_types: Sequence[str], hedged: int = 0, full_counts: bool = False
+) -> dict[str, Any]:
     """Per-task accuracy from per-question judgements.
 
     Returns ``{"ALL": %, "AS": %, ..., "counts": {key: questions}, "correct": {key: n}, "hedged": n}``
@@ -219,8 +225,14 @@ def mcq_accuracy(
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
     checked = [_check_reference(i, ref) for i, ref in enumerate(references)]
-    verdicts = [judge_output(output, answer, options, judge) for output, (answer, options, _) in zip(predictions, checked)]
-    result = summarize([correct for correct, _, _ in verdicts], [task for _, _, task in checked],
-                       hedged=sum(hedged for _, hedged, _ in verdicts), full_counts=full_counts)
+    verdicts = [
+        judge_output(output, answer, options, judge) for output, (answer, options, _) in zip(predictions, checked)
+    ]
+    result = summarize(
+        [correct for correct, _, _ in verdicts],
+        [task for _, _, task in checked],
+        hedged=sum(hedged for _, hedged, _ in verdicts),
+        full_counts=full_counts,
+    )
     result["thinking"] = sum(thinking for _, _, thinking in verdicts)
     return result

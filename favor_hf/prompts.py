@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 MCQ_INSTRUCTION = (
     "Carefully watch the video and pay attention to temporal dynamics in this video, focusing on the camera "

@@ -3,7 +3,7 @@
 :func:`score_run` scores one ``favor-hf run`` results file (final line of every item) and adds
 95 % video-clustered bootstrap intervals (:mod:`favor_hf.stats`); for a caption run also the
 per-video details, the score signature, the validity figures of
-:mod:`favor_hf.caption_validity` and, when a judge file of :mod:`favor_hf.caption_judge`
+:mod:`favor_hf.caption.analysis.validity` and, when a judge file of :mod:`favor_hf.caption.analysis.llm_judge`
 belongs to the run, the mean LLM-judge correctness and detail.
 :func:`build_report` pairs the MCQ and caption runs of one model and sampling into one row
 like a row of the paper's table (``docs/results-1.png`` upstream): MCQ accuracy overall and
@@ -136,12 +136,19 @@ def score_run(
         sampling += f",video_input={first['video_input']}"
     run = RunScores(str(path), task, first["model"], sampling, first.get("universe"), records, {})
     answered = run.answered
-    base = {"answered": len(answered), "failed": len(records) - len(answered),
-            "universe": (run.universe or {}).get("items")}
+    base = {
+        "answered": len(answered),
+        "failed": len(records) - len(answered),
+        "universe": (run.universe or {}).get("items"),
+    }
     if task == "mcq":
         from favor_hf.mcq import mcq_accuracy
 
-        scores = mcq_accuracy([r["output"] for r in answered], [r["reference"] for r in answered], judge=judge) if answered else {}
+        scores = (
+            mcq_accuracy([r["output"] for r in answered], [r["reference"] for r in answered], judge=judge)
+            if answered
+            else {}
+        )
         run.scores = {**scores, "judge": judge, **base}
         run.intervals = mcq_intervals(answered, judge, n_resamples=n_resamples, seed=seed)
     elif task == "caption":
@@ -151,14 +158,20 @@ def score_run(
         if official_hash_seed is not None:
             options["official_hash_seed"] = official_hash_seed
         references = [r["reference"] for r in answered]
-        result = dict(score_captions([r["output"] for r in answered], references, return_details=True, **options)) if answered else {}
+        result = (
+            dict(score_captions([r["output"] for r in answered], references, return_details=True, **options))
+            if answered
+            else {}
+        )
         run.details = result.pop("details", [])
         run.scores = {**result, **base}
         if run.details:
             finals = [video["final_score"] for video in run.details]
-            run.intervals = {"final_score": mean_interval(finals, [r["video"] for r in answered], n_resamples=n_resamples, seed=seed)}
+            run.intervals = {
+                "final_score": mean_interval(finals, [r["video"] for r in answered], n_resamples=n_resamples, seed=seed)
+            }
             if validity:
-                from favor_hf.caption_validity import validity_summary
+                from favor_hf.caption.analysis.validity import validity_summary
 
                 run.validity = validity_summary(run.details, references, **options)
     else:
@@ -207,8 +220,15 @@ def _judge_means(records: Sequence[Mapping[str, Any]], source: str) -> dict[str,
         values = [r[key] for r in judged]
         means[key] = sum(values) / len(values) if values else None
     first = records[0]
-    return {**means, "judged": len(judged), "failed": len(records) - len(judged), "judge_model": first["model"],
-            "prompt_sha1": first.get("prompt_sha1"), "file": source, "official": False}
+    return {
+        **means,
+        "judged": len(judged),
+        "failed": len(records) - len(judged),
+        "judge_model": first["model"],
+        "prompt_sha1": first.get("prompt_sha1"),
+        "file": source,
+        "official": False,
+    }
 
 
 def _mcq_columns(run: RunScores, prefix: str = "") -> dict[str, Any]:
@@ -223,8 +243,9 @@ def _mcq_columns(run: RunScores, prefix: str = "") -> dict[str, Any]:
     return row
 
 
-def _subset_columns(mcq: RunScores | None, caption: RunScores | None, subsets: Mapping[str, str],
-                    n_resamples: int, seed: int) -> tuple[dict[str, Any], dict[str, int]]:
+def _subset_columns(
+    mcq: RunScores | None, caption: RunScores | None, subsets: Mapping[str, str], n_resamples: int, seed: int
+) -> tuple[dict[str, Any], dict[str, int]]:
     """Per-subset MCQ ``ALL`` and LLM-free score x100 with intervals, and how many videos had no subset."""
     from favor_hf.stats import judge_records
 
@@ -240,7 +261,8 @@ def _subset_columns(mcq: RunScores | None, caption: RunScores | None, subsets: M
             if picked:
                 row[f"MCQ ALL [{name}]"] = 100.0 * sum(c for _, c in picked) / len(picked)
                 row[f"MCQ ALL [{name}] low"], row[f"MCQ ALL [{name}] high"] = mcq_intervals(
-                    [r for r, _ in picked], mcq.scores.get("judge", "official"), n_resamples=n_resamples, seed=seed)["ALL"]
+                    [r for r, _ in picked], mcq.scores.get("judge", "official"), n_resamples=n_resamples, seed=seed
+                )["ALL"]
     if caption is not None and caption.details:
         videos = [r["video"] for r in caption.answered]
         unassigned["caption"] = sum(video not in subsets for video in videos)
@@ -250,7 +272,8 @@ def _subset_columns(mcq: RunScores | None, caption: RunScores | None, subsets: M
             if values:
                 row[f"LLM-free [{name}]"] = sum(values) / len(values)
                 row[f"LLM-free [{name}] low"], row[f"LLM-free [{name}] high"] = mean_interval(
-                    values, picked, n_resamples=n_resamples, seed=seed)
+                    values, picked, n_resamples=n_resamples, seed=seed
+                )
     return row, unassigned
 
 
@@ -274,8 +297,12 @@ class Report:
         columns.append("ALL % (official count)")
         columns += [f"MCQ ALL [{name}] %" for name in self.subsets]
         columns += ["LLM-free x100", *(f"LLM-free [{name}]" for name in self.subsets)]
-        columns += ["ceiling / generic / empty x100", "normalised (ours)", "direction conflicts",
-                    "judge correctness / detail (0-10, ours)"]
+        columns += [
+            "ceiling / generic / empty x100",
+            "normalised (ours)",
+            "direction conflicts",
+            "judge correctness / detail (0-10, ours)",
+        ]
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         for row in self.rows:
             lines.append("| " + " | ".join(_markdown_cell(row, column) for column in columns) + " |")
@@ -309,10 +336,17 @@ class Report:
             "notes": self.notes,
             "bootstrap": {"resamples": self.n_resamples, "seed": self.seed, "level": LEVEL, "unit": "video"},
             "runs": [
-                {"file": run.path, "task": run.task, "model": run.model, "sampling": run.sampling,
-                 "universe": run.universe, "scores": run.scores,
-                 "intervals": {k: list(v) for k, v in run.intervals.items()},
-                 "validity": run.validity, "judge": run.judge}
+                {
+                    "file": run.path,
+                    "task": run.task,
+                    "model": run.model,
+                    "sampling": run.sampling,
+                    "universe": run.universe,
+                    "scores": run.scores,
+                    "intervals": {k: list(v) for k, v in run.intervals.items()},
+                    "validity": run.validity,
+                    "judge": run.judge,
+                }
                 for run in self.runs
             ],
         }
@@ -358,7 +392,7 @@ def build_report(
 ) -> Report:
     """Score results files and pair them into rows: one per (model, sampling) with its MCQ and caption runs.
 
-    ``paths`` may mix MCQ runs, caption runs and caption-judge files (:mod:`favor_hf.caption_judge`);
+    ``paths`` may mix MCQ runs, caption runs and caption-judge files (:mod:`favor_hf.caption.analysis.llm_judge`);
     a judge file joins the caption run it judged (same model, sampling and item set).
 
     Raises:
@@ -371,9 +405,18 @@ def build_report(
         if records and records[0]["task"] == JUDGE_TASK:
             judges.append((str(path), records))
         else:
-            runs.append(score_run(path, judge=judge, caption_model=caption_model, validity=validity,
-                                  n_resamples=n_resamples, seed=seed, records=records,
-                                  official_hash_seed=official_hash_seed))
+            runs.append(
+                score_run(
+                    path,
+                    judge=judge,
+                    caption_model=caption_model,
+                    validity=validity,
+                    n_resamples=n_resamples,
+                    seed=seed,
+                    records=records,
+                    official_hash_seed=official_hash_seed,
+                )
+            )
     return assemble_report(runs, judges, subsets=subsets, n_resamples=n_resamples, seed=seed)
 
 
@@ -395,11 +438,19 @@ def assemble_report(
     notes: list[str] = []
     for source, records in judges:
         first = records[0]
-        target = [run for run in runs if run.task == "caption" and run.model == first.get("judged_model")
-                  and run.records[0].get("sampling") == first.get("sampling") and run.universe == first.get("universe")]
+        target = [
+            run
+            for run in runs
+            if run.task == "caption"
+            and run.model == first.get("judged_model")
+            and run.records[0].get("sampling") == first.get("sampling")
+            and run.universe == first.get("universe")
+        ]
         if not target:
-            notes.append(f"{source}: judges {first.get('judged_model')!r} ({first.get('sampling')}), "
-                         "whose caption run is not among the files; left out")
+            notes.append(
+                f"{source}: judges {first.get('judged_model')!r} ({first.get('sampling')}), "
+                "whose caption run is not among the files; left out"
+            )
             continue
         target[0].judge = _judge_means(records, source)
     groups: dict[tuple[str, str, int], dict[str, RunScores]] = {}
@@ -408,8 +459,10 @@ def assemble_report(
         while run.task in groups.get((run.model, run.sampling, copy), {}):
             if strict:
                 taken = groups[(run.model, run.sampling, copy)][run.task].path
-                raise ReportError(f"{taken} and {run.path} are both {run.task} runs of {run.model} "
-                                  f"({run.sampling}); report them separately")
+                raise ReportError(
+                    f"{taken} and {run.path} are both {run.task} runs of {run.model} "
+                    f"({run.sampling}); report them separately"
+                )
             copy += 1
         groups.setdefault((run.model, run.sampling, copy), {})[run.task] = run
     rows = []
@@ -435,12 +488,16 @@ def assemble_report(
             row.update(subset_row)
             for task, count in unassigned.items():
                 if count:
-                    notes.append(f"{model} ({input_setting(sampling)}): {count} {task} "
-                                 f"{'videos' if task == 'caption' else 'videos with questions'} are in no subset")
+                    notes.append(
+                        f"{model} ({input_setting(sampling)}): {count} {task} "
+                        f"{'videos' if task == 'caption' else 'videos with questions'} are in no subset"
+                    )
         rows.append(row)
     signatures = {row["caption signature"] for row in rows if "caption signature" in row}
     if len(signatures) > 1:
-        notes.append("the LLM-free scores were computed under different score signatures "
-                     f"({', '.join(sorted(map(str, signatures)))}): they are not comparable with each other")
+        notes.append(
+            "the LLM-free scores were computed under different score signatures "
+            f"({', '.join(sorted(map(str, signatures)))}): they are not comparable with each other"
+        )
     rows.sort(key=lambda row: -row.get("ALL", row.get("LLM-free x100", 0.0)))
     return Report(rows, list(runs), notes, sorted(set(subsets.values())) if subsets else [], n_resamples, seed)

@@ -88,7 +88,9 @@ def _validate_word_lists(data: Any, source: str) -> dict[str, Any]:
         if key not in data:
             raise ResourceError(f"{source}: word list {key!r} is missing")
         if not isinstance(data[key], kind):
-            raise ResourceError(f"{source}: word list {key!r} should be a {kind.__name__}, got {type(data[key]).__name__}")
+            raise ResourceError(
+                f"{source}: word list {key!r} should be a {kind.__name__}, got {type(data[key]).__name__}"
+            )
     return data
 
 

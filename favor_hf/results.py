@@ -26,9 +26,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 try:
     import fcntl
@@ -186,7 +187,7 @@ class ResultsStore:
             os.close(self._fd)
             self._fd = -1
 
-    def __enter__(self) -> "ResultsStore":
+    def __enter__(self) -> ResultsStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -320,10 +321,14 @@ class FrameAgreement:
             f"frames compared: {self.frames_compared}, frame index mismatches: {self.index_mismatches}",
         ]
         if self.differing:
-            lines.append(f"videos with other frames: {', '.join(self.differing[:10])}"
-                         + (f" and {len(self.differing) - 10} more" if len(self.differing) > 10 else ""))
+            lines.append(
+                f"videos with other frames: {', '.join(self.differing[:10])}"
+                + (f" and {len(self.differing) - 10} more" if len(self.differing) > 10 else "")
+            )
         if self.only_first or self.only_second:
-            lines.append(f"videos in one run only: {len(self.only_first)} in the first, {len(self.only_second)} in the second")
+            lines.append(
+                f"videos in one run only: {len(self.only_first)} in the first, {len(self.only_second)} in the second"
+            )
         return "\n".join(lines)
 
 
@@ -333,6 +338,7 @@ def frame_agreement(first: Iterable[dict[str, Any]], second: Iterable[dict[str, 
     A frame index mismatch is a position where the two runs took different source frames
     (a different frame count counts every extra frame). Lines without a manifest are ignored.
     """
+
     def manifests(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return {r["video"]: r["frame_manifest"] for r in records if r.get("frame_manifest")}
 
@@ -344,5 +350,6 @@ def frame_agreement(first: Iterable[dict[str, Any]], second: Iterable[dict[str, 
         left, right = a[video]["indices"], b[video]["indices"]
         compared += max(len(left), len(right))
         mismatches += sum(x != y for x, y in zip(left, right)) + abs(len(left) - len(right))
-    return FrameAgreement(len(common), compared, mismatches, differing,
-                          sorted(set(a) - set(b)), sorted(set(b) - set(a)))
+    return FrameAgreement(
+        len(common), compared, mismatches, differing, sorted(set(a) - set(b)), sorted(set(b) - set(a))
+    )

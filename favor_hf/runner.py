@@ -26,11 +26,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -158,8 +159,12 @@ def _answer_batch(
             outcomes.append((item, outcome))
             continue
         request = ModelInput(
-            prompt=item["prompt"], video_path=item["video_path"], frames=None if clip is None else clip.frames,
-            item_id=item["id"], meta=item["meta"], clip=clip,
+            prompt=item["prompt"],
+            video_path=item["video_path"],
+            frames=None if clip is None else clip.frames,
+            item_id=item["id"],
+            meta=item["meta"],
+            clip=clip,
         )
         ready.append((item, request, outcome))
     if ready:
@@ -256,8 +261,13 @@ def run_benchmark(
         RunAborted: too many consecutive failures (e.g. a wrong API key); rerun after fixing it.
     """
     items = build_items(records, task)
-    identity = {"task": task, "model": adapter.name, "sampling": sampling.label, "universe": universe_of(items),
-                "video_input": adapter.video_input}
+    identity = {
+        "task": task,
+        "model": adapter.name,
+        "sampling": sampling.label,
+        "universe": universe_of(items),
+        "video_input": adapter.video_input,
+    }
     selected = select_shard(items, shard)
     if limit is not None:
         selected = selected[:limit]
@@ -274,8 +284,12 @@ def run_benchmark(
         if adapter.needs_frames:
             cache = _FrameCache(sampling, Counter(item["video_path"] for item in pending if item["video_path"]))
         bar = tqdm(
-            total=len(selected), initial=summary.skipped, unit="item", desc=f"{task} {adapter.name}",
-            disable=not progress, dynamic_ncols=True,
+            total=len(selected),
+            initial=summary.skipped,
+            unit="item",
+            desc=f"{task} {adapter.name}",
+            disable=not progress,
+            dynamic_ncols=True,
         )
         started = time.perf_counter()
         consecutive = 0
@@ -326,7 +340,7 @@ def _line(item: dict[str, Any], outcome: dict[str, Any], identity: dict[str, Any
         "timing": outcome["timing"],
         "reference": item["reference"],
         "universe": identity["universe"],
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

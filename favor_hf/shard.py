@@ -13,7 +13,8 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def parse_shard(spec: str) -> tuple[int, int]:

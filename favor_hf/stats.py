@@ -108,7 +108,10 @@ def judge_records(records: Sequence[Mapping[str, Any]], judge: str = "official")
     """Per-line correctness of finished MCQ result lines, by :func:`favor_hf.mcq.judge_output` (as ``mcq_accuracy``)."""
     from favor_hf.mcq import judge_output
 
-    return [judge_output(r["output"], r["reference"]["correct_answer"], r["reference"]["options"], judge)[0] for r in records]
+    return [
+        judge_output(r["output"], r["reference"]["correct_answer"], r["reference"]["options"], judge)[0]
+        for r in records
+    ]
 
 
 def mcq_intervals(
@@ -129,7 +132,12 @@ def mcq_intervals(
 
 
 def mean_interval(
-    values: Sequence[float], videos: Sequence[str], *, n_resamples: int = N_RESAMPLES, seed: int = SEED, level: float = LEVEL
+    values: Sequence[float],
+    videos: Sequence[str],
+    *,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = SEED,
+    level: float = LEVEL,
 ) -> tuple[float, float]:
     """Interval of the mean of per-item ``values`` (e.g. per-video caption scores), resampling ``videos``."""
     sums, counts = _per_video(videos, values, [(0,)] * len(videos), 1)
@@ -193,10 +201,16 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "a": self.name_a, "b": self.name_b, "common_items": self.common,
-            "only_in_a": self.only_a, "only_in_b": self.only_b, "notes": self.notes,
-            "kind": self.kind, "tasks": [vars(task) | {"interval": list(task.interval)} for task in self.tasks],
-            "better_in_a": self.gained, "better_in_b": self.lost,
+            "a": self.name_a,
+            "b": self.name_b,
+            "common_items": self.common,
+            "only_in_a": self.only_a,
+            "only_in_b": self.only_b,
+            "notes": self.notes,
+            "kind": self.kind,
+            "tasks": [vars(task) | {"interval": list(task.interval)} for task in self.tasks],
+            "better_in_a": self.gained,
+            "better_in_b": self.lost,
         }
 
     def format(self, max_items: int = 10) -> str:
@@ -204,16 +218,37 @@ class Comparison:
         header = ("task", "items", "A %", "B %", "A-B", "95% CI (paired, videos)", "A only", "B only", "McNemar p")
         labels = ("right in A only", "right in B only")
         if self.kind == "caption":
-            header = ("score", "videos", "A x100", "B x100", "A-B", "95% CI (paired, videos)", "A higher", "B higher",
-                      "sign test p")
+            header = (
+                "score",
+                "videos",
+                "A x100",
+                "B x100",
+                "A-B",
+                "95% CI (paired, videos)",
+                "A higher",
+                "B higher",
+                "sign test p",
+            )
             labels = ("higher in A", "higher in B")
         rows = [
-            (t.task, str(t.items), f"{t.accuracy_a:.2f}", f"{t.accuracy_b:.2f}", f"{t.difference:+.2f}",
-             format_interval(*t.interval, digits=2), str(t.a_only), str(t.b_only), f"{t.p_value:.4g}")
+            (
+                t.task,
+                str(t.items),
+                f"{t.accuracy_a:.2f}",
+                f"{t.accuracy_b:.2f}",
+                f"{t.difference:+.2f}",
+                format_interval(*t.interval, digits=2),
+                str(t.a_only),
+                str(t.b_only),
+                f"{t.p_value:.4g}",
+            )
             for t in self.tasks
         ]
-        lines = [f"A = {self.name_a}", f"B = {self.name_b}",
-                 f"{self.common} items answered in both ({self.only_a} only in A, {self.only_b} only in B, left out)"]
+        lines = [
+            f"A = {self.name_a}",
+            f"B = {self.name_b}",
+            f"{self.common} items answered in both ({self.only_a} only in A, {self.only_b} only in B, left out)",
+        ]
         lines += aligned_rows(header, rows)
         for label, ids in zip(labels, (self.gained, self.lost)):
             shown = ", ".join(ids[:max_items]) + (", ..." if len(ids) > max_items else "")
@@ -227,13 +262,18 @@ def _run_field(records: Sequence[Mapping[str, Any]], key: str) -> Any:
 
 
 def _common_items(
-    records_a: Sequence[Mapping[str, Any]], records_b: Sequence[Mapping[str, Any]], names: tuple[str, str],
-    task: str, intersection: bool,
+    records_a: Sequence[Mapping[str, Any]],
+    records_b: Sequence[Mapping[str, Any]],
+    names: tuple[str, str],
+    task: str,
+    intersection: bool,
 ) -> tuple[list[str], dict[str, Mapping[str, Any]], dict[str, Mapping[str, Any]], list[str]]:
     """Check two runs are comparable; return notes, finished lines by id of each, and the ids both finished."""
     for name, records in zip(names, (records_a, records_b)):
         if not records or _run_field(records, "task") != task:
-            raise ComparisonError(f"{name}: not a {task} results file of `favor-hf run` (task {_run_field(records, 'task')!r})")
+            raise ComparisonError(
+                f"{name}: not a {task} results file of `favor-hf run` (task {_run_field(records, 'task')!r})"
+            )
     notes = []
     for key, what in (("universe", "item sets"), ("sampling", "frame sampling"), ("video_input", "video input modes")):
         a, b = _run_field(records_a, key), _run_field(records_b, key)
@@ -251,7 +291,9 @@ def _common_items(
     common = [key for key in by_a if key in by_b]
     for key in common:
         if by_a[key]["reference"] != by_b[key]["reference"]:
-            raise ComparisonError(f"item {key!r} has different references in {names[0]} and {names[1]}: not the same item")
+            raise ComparisonError(
+                f"item {key!r} has different references in {names[0]} and {names[1]}: not the same item"
+            )
     return notes, by_a, by_b, common
 
 
@@ -290,14 +332,29 @@ def compare_runs(
         a_only = int((right_a & ~right_b & mask).sum())
         b_only = int((right_b & ~right_a & mask).sum())
         acc_a, acc_b = 100 * right_a[mask].mean(), 100 * right_b[mask].mean()
-        rows.append(TaskComparison(key, n, float(acc_a), float(acc_b), float(acc_a - acc_b),
-                                   (100 * float(low[column]), 100 * float(high[column])), a_only, b_only,
-                                   mcnemar_exact(a_only, b_only)))
+        rows.append(
+            TaskComparison(
+                key,
+                n,
+                float(acc_a),
+                float(acc_b),
+                float(acc_a - acc_b),
+                (100 * float(low[column]), 100 * float(high[column])),
+                a_only,
+                b_only,
+                mcnemar_exact(a_only, b_only),
+            )
+        )
     return Comparison(
-        names[0], names[1], rows,
+        names[0],
+        names[1],
+        rows,
         gained=[k for k, a, b in zip(common, right_a, right_b) if a and not b],
         lost=[k for k, a, b in zip(common, right_a, right_b) if b and not a],
-        common=len(common), only_a=len(by_a) - len(common), only_b=len(by_b) - len(common), notes=notes,
+        common=len(common),
+        only_a=len(by_a) - len(common),
+        only_b=len(by_b) - len(common),
+        notes=notes,
     )
 
 
@@ -325,15 +382,35 @@ def compare_caption_runs(
     notes, by_a, by_b, common = _common_items(records_a, records_b, names, "caption", intersection)
     a = np.array([scores_a[key] for key in common], dtype=float)
     b = np.array([scores_b[key] for key in common], dtype=float)
-    low, high = bootstrap_ratio((a - b)[:, None], np.ones((len(common), 1)), n_resamples=n_resamples, seed=seed, level=level)
+    low, high = bootstrap_ratio(
+        (a - b)[:, None], np.ones((len(common), 1)), n_resamples=n_resamples, seed=seed, level=level
+    )
     higher_a = [key for key, x, y in zip(common, a, b) if x > y]
     higher_b = [key for key, x, y in zip(common, a, b) if y > x]
     mean_a, mean_b = (100 * float(v.mean()) if len(common) else float("nan") for v in (a, b))
-    row = TaskComparison("final_score", len(common), mean_a, mean_b, mean_a - mean_b,
-                         (100 * float(low[0]), 100 * float(high[0])), len(higher_a), len(higher_b),
-                         mcnemar_exact(len(higher_a), len(higher_b)))
-    return Comparison(names[0], names[1], [row], gained=higher_a, lost=higher_b, common=len(common),
-                      only_a=len(by_a) - len(common), only_b=len(by_b) - len(common), notes=notes, kind="caption")
+    row = TaskComparison(
+        "final_score",
+        len(common),
+        mean_a,
+        mean_b,
+        mean_a - mean_b,
+        (100 * float(low[0]), 100 * float(high[0])),
+        len(higher_a),
+        len(higher_b),
+        mcnemar_exact(len(higher_a), len(higher_b)),
+    )
+    return Comparison(
+        names[0],
+        names[1],
+        [row],
+        gained=higher_a,
+        lost=higher_b,
+        common=len(common),
+        only_a=len(by_a) - len(common),
+        only_b=len(by_b) - len(common),
+        notes=notes,
+        kind="caption",
+    )
 
 
 def format_scores_with_intervals(

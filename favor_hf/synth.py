@@ -62,7 +62,13 @@ SUBJECT_ACTIONS: dict[str, str] = {
 }
 """Subject-action labels and their annotation phrases."""
 
-_DIRECTIONS: dict[str, tuple[float, float]] = {"right": (1, 0), "left": (-1, 0), "up": (0, -1), "down": (0, 1), "stop": (0, 0)}
+_DIRECTIONS: dict[str, tuple[float, float]] = {
+    "right": (1, 0),
+    "left": (-1, 0),
+    "up": (0, -1),
+    "down": (0, 1),
+    "stop": (0, 0),
+}
 SUBJECT_COLORS: dict[str, tuple[int, int, int]] = {
     "Red": (225, 35, 35),
     "Blue": (35, 75, 235),
@@ -156,7 +162,9 @@ def _background(rng: np.random.Generator, height: int, width: int) -> np.ndarray
     texture = np.zeros((height, width, 3), dtype=np.float64)
     for cell, weight in ((40, 1.0), (16, 0.9), (7, 0.8), (3, 0.6)):
         grid = rng.random((height // cell + 2, width // cell + 2, 3))
-        texture += weight * _bilinear(grid, np.linspace(0, grid.shape[1] - 1, width), np.linspace(0, grid.shape[0] - 1, height))
+        texture += weight * _bilinear(
+            grid, np.linspace(0, grid.shape[1] - 1, width), np.linspace(0, grid.shape[0] - 1, height)
+        )
     texture = (texture - texture.min()) / (np.ptp(texture) + 1e-9)
     gray = texture.mean(axis=2, keepdims=True)
     tint = rng.uniform(0.85, 1.15, size=3)
@@ -206,7 +214,9 @@ def _screen(points: np.ndarray, path: np.ndarray, width: int, height: int) -> np
     return (points - path[:, :2]) / path[:, 2:3] + np.array([width / 2, height / 2])
 
 
-def _place(subject: Subject, rng: np.random.Generator, path: np.ndarray, t: np.ndarray, width: int, height: int) -> None:
+def _place(
+    subject: Subject, rng: np.random.Generator, path: np.ndarray, t: np.ndarray, width: int, height: int
+) -> None:
     """Pick an origin (relative to the background centre) keeping the subject in frame throughout.
 
     Slows the subject down when no origin fits; keeps the least-clipped origin if none ever does.
@@ -218,7 +228,9 @@ def _place(subject: Subject, rng: np.random.Generator, path: np.ndarray, t: np.n
         subject.origin = (rng.uniform(-0.45, 0.45) * width, rng.uniform(-0.45, 0.45) * height)
         screen = _screen(subject.position(t), path, width, height)
         margin = subject.radius / path[:, 2].min() + 2
-        overflow = np.maximum(margin - screen, 0).sum() + np.maximum(screen - [width - margin, height - margin], 0).sum()
+        overflow = (
+            np.maximum(margin - screen, 0).sum() + np.maximum(screen - [width - margin, height - margin], 0).sum()
+        )
         if overflow == 0:
             return
         if overflow < best_overflow:
@@ -292,7 +304,9 @@ def render(scene: Scene) -> np.ndarray:
         for subject, track in zip(scene.subjects, tracks):
             sx, sy = track[i]
             alpha = _shape_coverage(
-                subject.shape, u[None, :] + scene.width / 2 - sx, v[:, None] + scene.height / 2 - sy,
+                subject.shape,
+                u[None, :] + scene.width / 2 - sx,
+                v[:, None] + scene.height / 2 - sy,
                 subject.radius / scale,
             )[..., None]
             image = image * (1 - alpha) + np.asarray(SUBJECT_COLORS[subject.color], dtype=np.float32) * alpha

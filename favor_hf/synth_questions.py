@@ -46,8 +46,15 @@ def _options(correct: str, candidates: list[str], rng: np.random.Generator) -> l
     return [options[i] for i in order]
 
 
-def _question(question: str, correct: str, candidates: list[str], task: str, rng: np.random.Generator) -> dict[str, Any]:
-    return {"question": question, "options": _options(correct, candidates, rng), "correct_answer": correct, "task_type": task}
+def _question(
+    question: str, correct: str, candidates: list[str], task: str, rng: np.random.Generator
+) -> dict[str, Any]:
+    return {
+        "question": question,
+        "options": _options(correct, candidates, rng),
+        "correct_answer": correct,
+        "task_type": task,
+    }
 
 
 def _sequence(labels: list[str]) -> str:
@@ -106,7 +113,9 @@ def _pair_question(scene: Scene, rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _bracketed(subjects: list[Subject], items: list[list[str]]) -> str:
-    return "\n".join(f"Subject {k}: {s.name} [{', '.join(parts)}]" for k, (s, parts) in enumerate(zip(subjects, items), 1))
+    return "\n".join(
+        f"Subject {k}: {s.name} [{', '.join(parts)}]" for k, (s, parts) in enumerate(zip(subjects, items), 1)
+    )
 
 
 def scene_record(scene: Scene, rng: np.random.Generator) -> dict[str, Any]:
@@ -119,8 +128,13 @@ def scene_record(scene: Scene, rng: np.random.Generator) -> dict[str, Any]:
     motions = [[a.phrase if i == 0 else _lower_first(a.phrase) for i, a in enumerate(s.actions)] for s in subjects]
 
     questions = [
-        _question("How does the camera move during the video?", CAMERA_MOTIONS[scene.camera],
-                  [CAMERA_MOTIONS[c] for c in rng.permutation(list(CAMERA_MOTIONS))], "CM", rng)
+        _question(
+            "How does the camera move during the video?",
+            CAMERA_MOTIONS[scene.camera],
+            [CAMERA_MOTIONS[c] for c in rng.permutation(list(CAMERA_MOTIONS))],
+            "CM",
+            rng,
+        )
     ]
     for subject in subjects:
         who = f"the {subject.name.lower()}"

@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE, REPO
 
-from favor_hf.caption.extract import (
+from favor_hf.caption.extract.extractor import (
     EXTRACTION_FIELDS,
     CaptionExtractor,
     extract_caption,
@@ -41,14 +41,22 @@ def _fields(extraction: dict[str, str]) -> tuple[str, ...]:
 
 
 def test_default_equals_the_official_run_under_hash_seed_0(extractor, captions, official):
-    mismatches = [video_id for video_id, caption in captions.items() if _fields(extractor(caption)) != _fields(official[0][video_id])]
+    mismatches = [
+        video_id
+        for video_id, caption in captions.items()
+        if _fields(extractor(caption)) != _fields(official[0][video_id])
+    ]
     assert mismatches == [] and len(captions) == 120
 
 
 @pytest.mark.parametrize("seed", range(1, 10))
 def test_each_seed_equals_its_official_run(captions, official, seed):
     chosen = CaptionExtractor(official_hash_seed=seed)
-    mismatches = [video_id for video_id, caption in captions.items() if _fields(chosen(caption)) != _fields(official[seed][video_id])]
+    mismatches = [
+        video_id
+        for video_id, caption in captions.items()
+        if _fields(chosen(caption)) != _fields(official[seed][video_id])
+    ]
     assert mismatches == []
 
 
@@ -130,8 +138,16 @@ def _long_captions() -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "caption",
-    ["", "   \n\t ", "一个男人在走路，然后他坐下。", "Ein Mann geht nach links.", "(.*+?[{\\", "Subject 1: Man [walks",
-     "İ ı ſ K the man walks", *_long_captions().values()],
+    [
+        "",
+        "   \n\t ",
+        "一个男人在走路，然后他坐下。",
+        "Ein Mann geht nach links.",
+        "(.*+?[{\\",
+        "Subject 1: Man [walks",
+        "İ ı ſ K the man walks",
+        *_long_captions().values(),
+    ],
     ids=["empty", "whitespace", "chinese", "german", "metachars", "unbalanced", "odd-case", "long-real", "long-loop"],
 )
 def test_bad_input_extracts_deterministically(extractor, caption):
@@ -164,7 +180,7 @@ def test_word_lists_argument_and_convenience_function(extractor):
 
 _SUBPROCESS_SCRIPT = """
 import json, sys
-from favor_hf.caption.extract import CaptionExtractor
+from favor_hf.caption.extract.extractor import CaptionExtractor
 extractor = CaptionExtractor()
 print(json.dumps([extractor(caption) for caption in json.loads(sys.stdin.read())]))
 """
@@ -173,17 +189,20 @@ print(json.dumps([extractor(caption) for caption in json.loads(sys.stdin.read())
 def test_same_output_under_every_hash_seed(extractor, captions, official):
     """Captions whose official extraction changes with PYTHONHASHSEED extract identically here."""
     varying = [
-        caption
-        for video_id, caption in captions.items()
-        if len({_fields(run[video_id]) for run in official}) > 2
+        caption for video_id, caption in captions.items() if len({_fields(run[video_id]) for run in official}) > 2
     ][:6]
     assert len(varying) >= 3
     outputs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         done = subprocess.run(
-            [sys.executable, "-c", _SUBPROCESS_SCRIPT], input=json.dumps(varying), capture_output=True,
-            text=True, env=env, cwd=REPO, check=True,
+            [sys.executable, "-c", _SUBPROCESS_SCRIPT],
+            input=json.dumps(varying),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            check=True,
         )
         outputs.append(json.loads(done.stdout))
     assert outputs[0] == outputs[1] == [extractor(caption) for caption in varying]
@@ -191,7 +210,7 @@ def test_same_output_under_every_hash_seed(extractor, captions, official):
 
 def test_suffix_boundaries_equal_direct_scans(extractor):
     """The one-scan boundary finder agrees with scanning each suffix separately."""
-    from favor_hf.caption.extract_subjects import _SuffixBoundaries, attribute_boundary
+    from favor_hf.caption.extract.subjects import _SuffixBoundaries, attribute_boundary
 
     gt = json.loads(GT_ANNOTATIONS.read_text())
     texts = [entry["caption"] for entry in list(gt.values())[:25]] + ["The manwith a hat walks, holding a cup and"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE
+
 from favor_hf.caption import (
     MINILM_MODEL,
     CaptionInputError,
@@ -14,9 +14,9 @@ from favor_hf.caption import (
     ModelUnavailableError,
     score_captions,
 )
-from favor_hf.caption.embed import canonical_model_name, load_sentence_model
-from favor_hf.caption.match import kendall_tau, order_score
-from favor_hf.caption.parse import parse_camera_segments, parse_chronological, parse_motion_list
+from favor_hf.caption.score.embed import canonical_model_name, load_sentence_model
+from favor_hf.caption.score.match import kendall_tau, order_score
+from favor_hf.caption.score.references import parse_camera_segments, parse_chronological, parse_motion_list
 from favor_hf.schema import CAPTION_SCORE_KEYS
 
 ANNOTATIONS = json.loads(GT_ANNOTATIONS.read_text())
@@ -26,7 +26,9 @@ VIDEOS = list(REFERENCE_EXTRACTION)
 
 
 def _score(predictions, references, **kwargs):
-    return score_captions(predictions, references, model_name=MINILM_MODEL, dictionary_path=str(DICTIONARY_PKL), **kwargs)
+    return score_captions(
+        predictions, references, model_name=MINILM_MODEL, dictionary_path=str(DICTIONARY_PKL), **kwargs
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,11 @@ def test_parsers_keep_official_quirks():
     assert parse_chronological("no subjects here") == []
     assert parse_camera_segments("Camera pans left, , zooms in") == ["Camera pans left", "Camera ", "Camera zooms in"]
     assert parse_camera_segments("") == ["Camera "]
-    assert parse_camera_segments("The Camera pans then the camera tilts") == ["Camera the", "camera pans then the", "camera tilts"]
+    assert parse_camera_segments("The Camera pans then the camera tilts") == [
+        "Camera the",
+        "camera pans then the",
+        "camera tilts",
+    ]
 
 
 def test_order_scores():
@@ -87,8 +93,9 @@ def test_captions_end_to_end_equal_the_official_run_under_the_chosen_hash_seed(s
     PYTHONHASHSEED=seed, video by video."""
     captions = json.loads((REFERENCE / "captions.json").read_text())
     official = json.loads((REFERENCE / f"official_scores_isolated.seed{seed}.json").read_text())
-    result = _score([captions[v] for v in VIDEOS], [ANNOTATIONS[v] for v in VIDEOS], return_details=True,
-                    official_hash_seed=seed)
+    result = _score(
+        [captions[v] for v in VIDEOS], [ANNOTATIONS[v] for v in VIDEOS], return_details=True, official_hash_seed=seed
+    )
     assert f"|seed:{seed}|" in result["signature"]
     for video, detail in zip(VIDEOS, result["details"]):
         for key in CAPTION_SCORE_KEYS:
@@ -139,8 +146,11 @@ def test_bad_captions_score_deterministically():
     for detail in first["details"]:
         assert all(0.0 <= detail[key] <= 1.0 for key in CAPTION_SCORE_KEYS)
     assert first["details"][0]["final_score"] < 0.2
-    huge_subject = {"camera_motion": "", "motion_list": f"Subject {'9' * 5000}: Man [walks]",
-                    "chronological_motion_list": "walks (Subject 1)"}
+    huge_subject = {
+        "camera_motion": "",
+        "motion_list": f"Subject {'9' * 5000}: Man [walks]",
+        "chronological_motion_list": "walks (Subject 1)",
+    }
     result = _score([huge_subject], [reference], return_details=True)
     assert result["final_score"] == 0.0 and "error" in result["details"][0]["alignment"]
     assert first["details"][6]["subject_recall_score"] > 0
@@ -160,8 +170,11 @@ def test_bad_references_are_clear_errors():
 
 
 def test_reference_subject_without_actions_scores_zero_as_upstream():
-    reference = {"camera_motion": "Camera pans left", "motion_list": "Subject 1: Man []",
-                 "chronological_motion_list": "walks (Subject 1)"}
+    reference = {
+        "camera_motion": "Camera pans left",
+        "motion_list": "Subject 1: Man []",
+        "chronological_motion_list": "walks (Subject 1)",
+    }
     result = _score(["The camera pans left. A man walks."], [reference], return_details=True)
     assert all(result[key] == 0.0 for key in CAPTION_SCORE_KEYS)
     assert "error" in result["details"][0]["alignment"]
@@ -179,7 +192,9 @@ def test_model_resolution(minilm):
     model, name = load_sentence_model("all-MiniLM-L6-v2")
     assert name == MINILM_MODEL and model is load_sentence_model(MINILM_MODEL)[0]
     assert load_sentence_model(minilm)[1] == minilm
-    with pytest.raises(ModelUnavailableError, match=r"local directory holding the model as the model name \(model_name=\)"):
+    with pytest.raises(
+        ModelUnavailableError, match=r"local directory holding the model as the model name \(model_name=\)"
+    ):
         load_sentence_model("sentence-transformers/no-such-model-for-favor-tests")
 
 
@@ -187,10 +202,10 @@ def test_a_far_joined_run_is_compared_only_when_read(minilm):
     """A run of predicted actions too far from a reference action to match it is neither
     embedded nor compared; a later read of that pair, even as plain text, gets the action
     similarity (with the verb boost), as the official memo holds it."""
-    from favor_hf.caption.config import CaptionScoreConfig
-    from favor_hf.caption.embed import EmbeddingTable
-    from favor_hf.caption.similarity import VideoSimilarity
-    from favor_hf.caption.verbs import VerbAnalyzer
+    from favor_hf.caption.extract.verbs import VerbAnalyzer
+    from favor_hf.caption.score.config import CaptionScoreConfig
+    from favor_hf.caption.score.embed import EmbeddingTable
+    from favor_hf.caption.score.similarity import VideoSimilarity
     from favor_hf.resources import load_word_lists
 
     words = load_word_lists(str(DICTIONARY_PKL))

@@ -10,9 +10,9 @@ from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE
 
 import favor_hf
 from favor_hf.caption import MINILM_MODEL, score_captions
-from favor_hf.caption import similarity as similarity_module
-from favor_hf.caption.embed import EmbeddingTable, load_sentence_model
-from favor_hf.caption.ties import TOLERANCE, above, at_least, below, first_best, rank_descending, snapped
+from favor_hf.caption.score import similarity as similarity_module
+from favor_hf.caption.score.embed import EmbeddingTable, load_sentence_model
+from favor_hf.caption.score.ties import TOLERANCE, above, at_least, below, first_best, rank_descending, snapped
 from favor_hf.schema import CAPTION_SCORE_KEYS
 
 ANNOTATIONS = json.loads(GT_ANNOTATIONS.read_text())
@@ -22,7 +22,9 @@ VIDEOS = list(EXTRACTIONS[0])
 
 
 def _score(predictions, references, **kwargs):
-    return score_captions(predictions, references, model_name=MINILM_MODEL, dictionary_path=str(DICTIONARY_PKL), **kwargs)
+    return score_captions(
+        predictions, references, model_name=MINILM_MODEL, dictionary_path=str(DICTIONARY_PKL), **kwargs
+    )
 
 
 def _decisions(value):

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import GT_ANNOTATIONS, REPO
+from test_data_records import ODD_ID, small_records, write_clip, write_dir
+
 from favor_hf.data import load_bench
 from favor_hf.data.builder import FavorBench
 from favor_hf.data.export import export_dataset
@@ -19,7 +20,6 @@ from favor_hf.data.features import MCQ, TRAIN, VIDEOS
 from favor_hf.data.push import PushError, push_dataset
 from favor_hf.data.records import DataError
 from favor_hf.video import sample_frames
-from test_data_records import ODD_ID, small_records, write_clip, write_dir
 
 
 @pytest.fixture

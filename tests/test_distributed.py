@@ -45,8 +45,19 @@ def test_world_from_environment(monkeypatch) -> None:
 def test_shard_option_refused_under_launcher(monkeypatch, tmp_path, capsys) -> None:
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", "0")
-    code = main(["run", "--model", "random:0", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.jsonl"),
-                 "--shard", "0/2"])
+    code = main(
+        [
+            "run",
+            "--model",
+            "random:0",
+            "--data-dir",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "r.jsonl"),
+            "--shard",
+            "0/2",
+        ]
+    )
     assert code == 2
     assert "drop --shard" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
@@ -60,9 +71,24 @@ def synth_dir(tmp_path_factory) -> Path:
 
 
 def _torchrun(model: str, data: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-            "-m", "favor_hf", "run", "--model", f"transformers:{model}", "--data-dir", str(data),
-            "--out", str(out), *RUN_OPTIONS]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "2",
+        "-m",
+        "favor_hf",
+        "run",
+        "--model",
+        f"transformers:{model}",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(out),
+        *RUN_OPTIONS,
+    ]
 
 
 def _lines(path: Path) -> list[dict]:
@@ -77,14 +103,30 @@ def _outputs(path: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def single_run(tiny_qwen2_5_vl, synth_dir, tmp_path_factory) -> Path:  # noqa: F811
     out = tmp_path_factory.mktemp("single") / "single.jsonl"
-    assert main(["run", "--model", f"transformers:{tiny_qwen2_5_vl}", "--data-dir", str(synth_dir),
-                 "--out", str(out), "--no-score", *RUN_OPTIONS]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--model",
+                f"transformers:{tiny_qwen2_5_vl}",
+                "--data-dir",
+                str(synth_dir),
+                "--out",
+                str(out),
+                "--no-score",
+                *RUN_OPTIONS,
+            ]
+        )
+        == 0
+    )
     return out
 
 
 def test_two_ranks_equal_one_process(tiny_qwen2_5_vl, synth_dir, single_run, tmp_path) -> None:  # noqa: F811
     out = tmp_path / "multi.jsonl"
-    done = subprocess.run(_torchrun(tiny_qwen2_5_vl, synth_dir, out), check=False, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        _torchrun(tiny_qwen2_5_vl, synth_dir, out), check=False, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "2 ranks: wrote" in done.stdout and "0 of 17 missing" in done.stdout
     assert "accuracy" in done.stdout  # rank 0 printed the score table

@@ -10,8 +10,8 @@ import pytest
 from conftest import GT_ANNOTATIONS
 
 from favor_hf.caption import score_captions
-from favor_hf.caption.embed import load_sentence_model
-from favor_hf.caption.embed_cache import (
+from favor_hf.caption.score.embed import load_sentence_model
+from favor_hf.caption.score.embed_cache import (
     CACHE_ENV,
     EmbeddingCache,
     cache_root,
@@ -78,7 +78,10 @@ def test_corrupt_and_foreign_files_are_ignored_and_rebuilt(cache_dir, model) -> 
     assert fresh.get(STRINGS) == {}
     assert _segments(cache.folder) == []  # all three removed
     fresh.put(vectors)
-    assert EmbeddingCache(cache.folder, cache.fingerprint).get(STRINGS)["pans left"].tobytes() == vectors["pans left"].tobytes()
+    assert (
+        EmbeddingCache(cache.folder, cache.fingerprint).get(STRINGS)["pans left"].tobytes()
+        == vectors["pans left"].tobytes()
+    )
 
 
 def test_fingerprint_follows_the_weights_and_the_encoder(minilm, model) -> None:
@@ -87,12 +90,14 @@ def test_fingerprint_follows_the_weights_and_the_encoder(minilm, model) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from favor_hf.caption.encoder import SentenceTransformersEncoder, TorchMeanEncoder
+    from favor_hf.caption.score.encoder import SentenceTransformersEncoder, TorchMeanEncoder
 
     fresh = TorchMeanEncoder(Path(minilm))
     assert model_fingerprint(fresh) == model_fingerprint(model)
     # sentence-transformers pads its batches, so its vectors differ in ulps: a folder of its own
-    assert model_fingerprint(SentenceTransformersEncoder(SentenceTransformer(minilm, device="cpu"))) != model_fingerprint(model)
+    assert model_fingerprint(
+        SentenceTransformersEncoder(SentenceTransformer(minilm, device="cpu"))
+    ) != model_fingerprint(model)
     with torch.no_grad():
         next(fresh.named_weights())[1][0, 0] += 1e-3
     assert model_fingerprint(fresh) != model_fingerprint(model)
@@ -111,7 +116,11 @@ def test_scores_unchanged_and_second_call_reads_the_cache(cache_dir, minilm, mon
     monkeypatch.setenv(CACHE_ENV, "off")
     plain = score_captions(captions, references, model_name=minilm, return_details=True)
     for a, b, c in zip(first["details"], cached["details"], plain["details"]):
-        assert [a[key] for key in CAPTION_SCORE_KEYS] == [b[key] for key in CAPTION_SCORE_KEYS] == [c[key] for key in CAPTION_SCORE_KEYS]
+        assert (
+            [a[key] for key in CAPTION_SCORE_KEYS]
+            == [b[key] for key in CAPTION_SCORE_KEYS]
+            == [c[key] for key in CAPTION_SCORE_KEYS]
+        )
 
 
 def test_many_segments_are_merged(tmp_path) -> None:

@@ -13,16 +13,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import GT_ANNOTATIONS, NLTK_DATA, DICTIONARY_PKL
+from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, NLTK_DATA
 
-from favor_hf.caption.embed import load_sentence_model
-from favor_hf.caption.parse import parse_chronological
-from favor_hf.caption.embed_cache import weights_sha256
-from favor_hf.caption.encoder import SentenceTransformersEncoder, TorchMeanEncoder, torch_layout
+from favor_hf.caption.score.embed import load_sentence_model
+from favor_hf.caption.score.embed_cache import weights_sha256
+from favor_hf.caption.score.encoder import SentenceTransformersEncoder, TorchMeanEncoder, torch_layout
+from favor_hf.caption.score.references import parse_chronological
 
 STRINGS = [
-    "walks to the door", "Walks to the door", "pans left", "the camera tilts upward slowly", "ünïcödé ✓ naïve café",
-    "  spaced   out  ", "   ", "🙂🙂", "UPPER lower MiXeD", "a", "picks up the cup and puts it down on the wooden table",
+    "walks to the door",
+    "Walks to the door",
+    "pans left",
+    "the camera tilts upward slowly",
+    "ünïcödé ✓ naïve café",
+    "  spaced   out  ",
+    "   ",
+    "🙂🙂",
+    "UPPER lower MiXeD",
+    "a",
+    "picks up the cup and puts it down on the wooden table",
     "the man in black clothing turns his head to the left " * 25,  # over 256 tokens: truncated
 ]
 
@@ -41,8 +50,11 @@ def encoder(minilm):
 
 def _captions_strings() -> list[str]:
     annotations = json.loads(GT_ANNOTATIONS.read_text())
-    strings = {action for annotation in list(annotations.values())[:60]
-               for action, _ in parse_chronological(annotation["chronological_motion_list"])}
+    strings = {
+        action
+        for annotation in list(annotations.values())[:60]
+        for action, _ in parse_chronological(annotation["chronological_motion_list"])
+    }
     return sorted(strings)
 
 
@@ -82,7 +94,9 @@ def test_batched_vectors_within_ulps_and_in_input_order(sentence_transformer, en
     ours = encoder.encode(strings, batch_size=16)
     theirs = sentence_transformer.encode(strings, convert_to_numpy=True)
     assert ours.shape == theirs.shape
-    assert np.abs(ours - theirs).max() < 1e-6  # padded batches (theirs) and same-length batches (ours) differ in ulps only
+    assert (
+        np.abs(ours - theirs).max() < 1e-6
+    )  # padded batches (theirs) and same-length batches (ours) differ in ulps only
 
 
 def test_weights_hash_and_signature_do_not_depend_on_the_implementation(sentence_transformer, encoder):
@@ -104,7 +118,9 @@ def _write_classic_folder(folder: Path, minilm: str, config: object, pooling: di
     (folder / "modules.json").write_text(json.dumps(modules))
     (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 64, "do_lower_case": True}))
     (folder / "1_Pooling").mkdir()
-    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"word_embedding_dimension": config.hidden_size, **pooling}))
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": config.hidden_size, **pooling})
+    )
     (folder / "2_Normalize").mkdir()
 
 
@@ -113,8 +129,15 @@ def tiny_roberta(tmp_path_factory, minilm):
     from transformers import RobertaConfig
 
     torch.manual_seed(0)
-    config = RobertaConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                           intermediate_size=64, max_position_embeddings=80, pad_token_id=1)
+    config = RobertaConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=80,
+        pad_token_id=1,
+    )
     folder = tmp_path_factory.mktemp("tiny-roberta")
     _write_classic_folder(folder, minilm, config, {"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False})
     return folder
@@ -125,7 +148,9 @@ def test_tiny_roberta_equals_sentence_transformers(tiny_roberta):
 
     theirs = SentenceTransformer(str(tiny_roberta), device="cpu")
     ours = TorchMeanEncoder(tiny_roberta)
-    assert ours.token_ids(STRINGS) == SentenceTransformersEncoder(theirs).token_ids(STRINGS)  # lower-cased, truncated at 64
+    assert ours.token_ids(STRINGS) == SentenceTransformersEncoder(theirs).token_ids(
+        STRINGS
+    )  # lower-cased, truncated at 64
     for text in STRINGS:
         assert ours.encode([text]).tobytes() == theirs.encode([text], convert_to_numpy=True).tobytes(), text
     assert weights_sha256(ours) == weights_sha256(SentenceTransformersEncoder(theirs))
@@ -134,7 +159,9 @@ def test_tiny_roberta_equals_sentence_transformers(tiny_roberta):
 def test_other_layouts_run_through_sentence_transformers(tmp_path, minilm):
     from transformers import BertConfig
 
-    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64)
+    config = BertConfig(
+        vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64
+    )
     _write_classic_folder(tmp_path, minilm, config, {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True})
     assert torch_layout(tmp_path) is None
     model, _ = load_sentence_model(str(tmp_path))
@@ -150,9 +177,17 @@ def test_a_first_call_imports_neither_sentence_transformers_nor_transformers_mod
         "result = score_captions([annotation['caption']], [annotation], model_name=MINILM_MODEL)\n"
         "print(round(result['final_score'], 6), 'sentence_transformers' in sys.modules, 'transformers.modeling_utils' in sys.modules)\n"
     )
-    env = {**os.environ, "NLTK_DATA": str(NLTK_DATA), "FAVOR_DICTIONARY_PATH": str(DICTIONARY_PKL),
-           "FAVOR_EMBEDDING_CACHE": "off", "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    env = {
+        **os.environ,
+        "NLTK_DATA": str(NLTK_DATA),
+        "FAVOR_DICTIONARY_PATH": str(DICTIONARY_PKL),
+        "FAVOR_EMBEDDING_CACHE": "off",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     score, st_imported, models_imported = result.stdout.split()
     assert float(score) > 0.5 and st_imported == "False" and models_imported == "False"

@@ -38,7 +38,9 @@ def test_answers_cm_questions_and_captions(bench, flow):
     inputs, answers = [], []
     for record, path in zip(bench.records[:8], bench.video_paths):
         q = next(q for q in record["questions"] if q["task_type"] == "CM")
-        inputs.append(ModelInput(prompt=q["question"], video_path=str(path), meta={"options": q["options"], "task_type": "CM"}))
+        inputs.append(
+            ModelInput(prompt=q["question"], video_path=str(path), meta={"options": q["options"], "task_type": "CM"})
+        )
         answers.append(q["correct_answer"])
     outputs = flow.generate(inputs)
     assert all(o in i.meta["options"] for o, i in zip(outputs, inputs))
@@ -58,7 +60,11 @@ def test_non_camera_question_gets_an_option(flow):
 @pytest.mark.parametrize(
     ("label", "options", "expected"),
     [
-        ("pan_right", ["Camera shakes, pans to the right, camera shakes", "Pans to the right", "Stationary", "Tilts downward"], 1),
+        (
+            "pan_right",
+            ["Camera shakes, pans to the right, camera shakes", "Pans to the right", "Stationary", "Tilts downward"],
+            1,
+        ),
         ("tilt_up", ["Downward camera movement", "Upward camera movement", "Camera follows"], 1),
         ("zoom_in", ["Static shot", "The camera zooms out", "The camera zooms in"], 2),
         ("static", ["Camera shaking", "Stationary", "Pans left, then static"], 1),

@@ -129,8 +129,14 @@ def test_upstream_output_qa_needs_the_data_dir(bench, records, tmp_path, capsys)
             for k, q in enumerate(record["questions"]):
                 output = q["correct_answer"] if k % 2 == 0 else q["options"][-1]
                 answers.append(output)
-                entries.append({"task_type": q["task_type"], "correct_answer": q["correct_answer"], "output": output,
-                                "judge": output == q["correct_answer"]})
+                entries.append(
+                    {
+                        "task_type": q["task_type"],
+                        "correct_answer": q["correct_answer"],
+                        "output": output,
+                        "judge": output == q["correct_answer"],
+                    }
+                )
             f.write(json.dumps({record["video_name"]: entries}) + "\n")
     assert detect_format(path) == "upstream"
     with pytest.raises(ValueError, match="pass --data-dir"):
@@ -144,11 +150,14 @@ def test_upstream_output_qa_needs_the_data_dir(bench, records, tmp_path, capsys)
 
 def test_upstream_output_qa_is_checked_against_the_data_dir(bench, records, tmp_path):
     path = tmp_path / "Model.jsonl"
-    entries = [{"task_type": q["task_type"], "correct_answer": q["correct_answer"], "output": "x", "judge": False}
-               for q in records[0]["questions"]]
+    entries = [
+        {"task_type": q["task_type"], "correct_answer": q["correct_answer"], "output": "x", "judge": False}
+        for q in records[0]["questions"]
+    ]
     path.write_text(json.dumps({f"{records[0]['video_name']}.mp4": entries}) + "\n", encoding="utf-8")
     assert [line["id"] for line in load_results(path, data_dir=bench.root)] == [
-        q["question_key"] for q in records[0]["questions"]]
+        q["question_key"] for q in records[0]["questions"]
+    ]
     entries[0]["correct_answer"] = "not an option"
     path.write_text(json.dumps({records[0]["video_name"]: entries}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="entry 0: field 'correct_answer' 'not an option' differs"):
@@ -165,8 +174,21 @@ def test_convert_caption_scoring_error_names_the_flag(tmp_path):
     run = run_random(write_bench(tmp_path / "bench", 2), tmp_path / "caption.jsonl", 0, task="caption")
     out = tmp_path / "converted.jsonl"
     done = subprocess.run(
-        [sys.executable, "-m", "favor_hf", "convert", str(run), "--out", str(out), "--caption-model", "nobody/no-such-model"],
-        capture_output=True, text=True, check=False, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        [
+            sys.executable,
+            "-m",
+            "favor_hf",
+            "convert",
+            str(run),
+            "--out",
+            str(out),
+            "--caption-model",
+            "nobody/no-such-model",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert done.returncode == 1 and "(--caption-model)" in done.stderr and "model_name=" not in done.stderr
     assert out.is_file() and f"favor-hf score --results {out}" in done.stderr
@@ -221,7 +243,9 @@ def test_export_for_vlmevalkit(bench, records, tmp_path, capsys):
     source = json.loads((folder / "video_perspective.json").read_text())
     assert [r["video_name"] for r in source] == [r["video_name"] for r in records]
     for name in set(table["video"]):
-        assert (folder / "videos" / f"{name}.mp4").read_bytes() == (bench.root / "videos" / "FAVOR-Bench" / f"{name}.mp4").read_bytes()
+        assert (folder / "videos" / f"{name}.mp4").read_bytes() == (
+            bench.root / "videos" / "FAVOR-Bench" / f"{name}.mp4"
+        ).read_bytes()
     # a prediction file made from this TSV reads back with the data directory's ids
     path = tmp_path / "m_FAVOR-Bench.xlsx"
     table.assign(prediction=table["answer"]).to_excel(path, index=False)
@@ -233,8 +257,23 @@ def test_export_for_vlmevalkit(bench, records, tmp_path, capsys):
 def test_same_answers_score_the_same_from_every_toolkit(bench, records, tmp_path, capsys):
     """One run's answers written as favor-hf JSONL, VLMEvalKit xlsx and output_qa give identical scores."""
     run = tmp_path / "random.jsonl"
-    assert main(["run", "--model", "random:0", "--data-dir", str(bench.root), "--out", str(run), "--frames", "8",
-                 "--no-score"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--model",
+                "random:0",
+                "--data-dir",
+                str(bench.root),
+                "--out",
+                str(run),
+                "--frames",
+                "8",
+                "--no-score",
+            ]
+        )
+        == 0
+    )
     answers = {r["id"]: r["output"] for r in read_results(run).records}
     keys = [q["question_key"] for q in _questions(records)]
     xlsx = tmp_path / "Random_FAVOR-Bench_8frame.xlsx"
@@ -243,8 +282,15 @@ def test_same_answers_score_the_same_from_every_toolkit(bench, records, tmp_path
     upstream = tmp_path / "Random.jsonl"
     with open(upstream, "w") as f:
         for record in records:
-            entries = [{"task_type": q["task_type"], "correct_answer": q["correct_answer"],
-                        "output": answers[q["question_key"]], "judge": False} for q in record["questions"]]
+            entries = [
+                {
+                    "task_type": q["task_type"],
+                    "correct_answer": q["correct_answer"],
+                    "output": answers[q["question_key"]],
+                    "judge": False,
+                }
+                for q in record["questions"]
+            ]
             f.write(json.dumps({record["video_name"]: entries}) + "\n")
     tables = [judge_table(load_results(path, data_dir=bench.root)) for path in (run, xlsx, upstream)]
     assert tables[0] == tables[1] == tables[2]
@@ -283,7 +329,13 @@ def test_task_pack_functions(bench, records, tmp_path, monkeypatch):
     hedge = pack.mcq_process_results(doc, [" or ".join(doc["options"][:2])])
     failed = pack.mcq_process_results(docs[1], ["[LMMS_EVAL_REQUEST_FAILED after 5 retries] Connection error."])
     assert right["favor_hf"]["error"] is None and failed["favor_hf"]["error"].startswith("[LMMS_EVAL_REQUEST_FAILED")
-    assert right["AS"] == {"task_type": doc["task_type"], "failed": False, "official": True, "strict": True, "hedged": False}
+    assert right["AS"] == {
+        "task_type": doc["task_type"],
+        "failed": False,
+        "official": True,
+        "strict": True,
+        "hedged": False,
+    }
     verdicts = [right["ALL"], failed["ALL"]]
     assert pack.mcq_aggregate_ALL(verdicts) == 100.0  # the failed request is counted apart, not scored
     assert pack.mcq_aggregate_failed(verdicts) == 1.0
@@ -295,12 +347,24 @@ def test_task_pack_functions(bench, records, tmp_path, monkeypatch):
 
 
 def test_vlmevalkit_numeric_looking_cells_stay_text(tmp_path):
-    table = pd.DataFrame({"index": [0, 1], "question_id": [0, 0], "video": ["00123", "00124"], "task_type": ["CM", "AS"],
-                          "options": ["['1', '2']", "['1', '2']"], "answer": ["1", "2"], "prediction": ["2", None]})
+    table = pd.DataFrame(
+        {
+            "index": [0, 1],
+            "question_id": [0, 0],
+            "video": ["00123", "00124"],
+            "task_type": ["CM", "AS"],
+            "options": ["['1', '2']", "['1', '2']"],
+            "answer": ["1", "2"],
+            "prediction": ["2", None],
+        }
+    )
     path = tmp_path / "m_FAVOR-Bench.xlsx"
     table.to_excel(path, index=False)
     lines = read_predictions(path)
-    assert [(r["id"], r["output"], r["reference"]["correct_answer"]) for r in lines] == [("00123_1", "2", "1"), ("00124_1", "", "2")]
+    assert [(r["id"], r["output"], r["reference"]["correct_answer"]) for r in lines] == [
+        ("00123_1", "2", "1"),
+        ("00124_1", "", "2"),
+    ]
 
 
 def test_lmms_eval_tasks_command_prints_the_pack(capsys):

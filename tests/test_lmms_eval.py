@@ -56,24 +56,48 @@ def lmms_run(tmp_path_factory):
     bench = make_synthetic_benchmark(root / "synth", n=3, seed=1)
     out = root / "out"
     env = {
-        **os.environ, "FAVOR_DATA_DIR": str(bench.root), "FAVOR_CAPTION_MODEL": minilm_path(),
-        "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(root / "hf_home"),
-        "OPENAI_API_KEY": "test-key", "PYTHONPATH": str(REPO),
+        **os.environ,
+        "FAVOR_DATA_DIR": str(bench.root),
+        "FAVOR_CAPTION_MODEL": minilm_path(),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HOME": str(root / "hf_home"),
+        "OPENAI_API_KEY": "test-key",
+        "PYTHONPATH": str(REPO),
     }
     with ChatServer(reply=reply) as server:
         args = [
-            "--model", "openai",
-            "--model_args", f"model_version=test-vlm,base_url={server.base_url},max_frames_num=8,num_concurrent=4",
-            "--tasks", "favor_bench_mcq,favor_bench_caption", "--include_path", lmms_eval_tasks_path(),
-            "--output_path", str(out), "--log_samples", "--verbosity", "WARNING",
+            "--model",
+            "openai",
+            "--model_args",
+            f"model_version=test-vlm,base_url={server.base_url},max_frames_num=8,num_concurrent=4",
+            "--tasks",
+            "favor_bench_mcq,favor_bench_caption",
+            "--include_path",
+            lmms_eval_tasks_path(),
+            "--output_path",
+            str(out),
+            "--log_samples",
+            "--verbosity",
+            "WARNING",
         ]
-        proc = subprocess.run([sys.executable, "-c", SHIM, *args], env=env, cwd=root, capture_output=True, text=True,
-                              timeout=900, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", SHIM, *args],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
     # lmms-eval logs an evaluation error and still exits 0: check what it wrote
     found = list((out / "test-vlm").glob("*_results.json"))
     assert proc.returncode == 0 and len(found) == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
     [results] = found
-    logs = {task: next((out / "test-vlm").glob(f"*_samples_{task}.jsonl")) for task in ("favor_bench_mcq", "favor_bench_caption")}
+    logs = {
+        task: next((out / "test-vlm").glob(f"*_samples_{task}.jsonl"))
+        for task in ("favor_bench_mcq", "favor_bench_caption")
+    }
     return {"bench": bench, "results": json.loads(results.read_text()), "logs": logs}
 
 
@@ -85,7 +109,9 @@ def test_mcq_accuracies_equal_favor_hf_score(lmms_run, capsys):
     records = load_results(lmms_run["logs"]["favor_bench_mcq"], data_dir=lmms_run["bench"].root)
     questions = sum(len(r["questions"]) for r in lmms_run["bench"].records)
     assert len(records) == questions
-    assert {(r["model"], r["sampling"]) for r in records} == {("test-vlm", "lmms-eval:frames=8")}  # from the run's model_args
+    assert {(r["model"], r["sampling"]) for r in records} == {
+        ("test-vlm", "lmms-eval:frames=8")
+    }  # from the run's model_args
     assert {r["universe"]["items"] for r in records} == {questions}
     official = score_records(records, "mcq", judge="official")
     strict = score_records(records, "mcq", judge="strict")
@@ -93,7 +119,9 @@ def test_mcq_accuracies_equal_favor_hf_score(lmms_run, capsys):
     for task in ("ALL", *TASK_CODES):
         if task in official:
             assert _metric(lmms_run["results"], "favor_bench_mcq", task) == pytest.approx(official[task], abs=1e-9)
-            assert _metric(lmms_run["results"], "favor_bench_mcq", f"strict_{task}") == pytest.approx(strict[task], abs=1e-9)
+            assert _metric(lmms_run["results"], "favor_bench_mcq", f"strict_{task}") == pytest.approx(
+                strict[task], abs=1e-9
+            )
         else:  # no NSM questions in synthetic clips
             assert math.isnan(_metric(lmms_run["results"], "favor_bench_mcq", task))
     assert _metric(lmms_run["results"], "favor_bench_mcq", "hedged") == official["hedged"]
@@ -117,7 +145,9 @@ def test_caption_scores_equal_favor_hf_score(lmms_run, minilm):
     records = load_results(lmms_run["logs"]["favor_bench_caption"])
     assert {r["task"] for r in records} == {"caption"}
     scores = score_records(records, "caption", caption_model=minilm)
-    assert _metric(lmms_run["results"], "favor_bench_caption", "final_score") == pytest.approx(scores["final_score"], abs=1e-9)
+    assert _metric(lmms_run["results"], "favor_bench_caption", "final_score") == pytest.approx(
+        scores["final_score"], abs=1e-9
+    )
     assert 0 < scores["final_score"] < 1 and set(CAPTION_SCORE_KEYS) <= scores.keys()  # all 13 from the log
     assert _metric(lmms_run["results"], "favor_bench_caption", "failed") == 0
 
@@ -130,4 +160,6 @@ def test_plugin_package_points_at_the_same_tasks():
 
     assert AVAILABLE_MODELS == {}
     assert sorted(p.name for p in Path(lmms_eval_tasks_path()).glob("*/*.yaml")) == [
-        "favor_bench_caption.yaml", "favor_bench_mcq.yaml"]
+        "favor_bench_caption.yaml",
+        "favor_bench_mcq.yaml",
+    ]

@@ -59,10 +59,23 @@ def test_official_judge_keeps_upstream_case_sensitive_containment():
 @pytest.mark.parametrize(
     ("output", "chosen"),
     [
-        ("C", 2), ("(C)", 2), ("C.", 2), ("C) Sits down", 2), ("Option C", 2), ("Answer: C", 2),
-        ("The answer is (C).", 2), ("Sits down", 2), ("C. Sits down", 2), ("sits down.", 2),
-        ("Walks to the left and then stops", 1), ("A man sits down", 2),
-        ("C. Waves", None), ("Sits down or waves", None), ("I am not sure", None), ("F", None), (None, None),
+        ("C", 2),
+        ("(C)", 2),
+        ("C.", 2),
+        ("C) Sits down", 2),
+        ("Option C", 2),
+        ("Answer: C", 2),
+        ("The answer is (C).", 2),
+        ("Sits down", 2),
+        ("C. Sits down", 2),
+        ("sits down.", 2),
+        ("Walks to the left and then stops", 1),
+        ("A man sits down", 2),
+        ("C. Waves", None),
+        ("Sits down or waves", None),
+        ("I am not sure", None),
+        ("F", None),
+        (None, None),
     ],
 )
 def test_strict_judge(output, chosen):
@@ -130,8 +143,14 @@ def upstream_file(tmp_path_factory):
         entries = []
         for q in record["questions"]:
             output = rng.choice([q["correct_answer"], "(A)", rng.choice(q["options"])])
-            entries.append({"task_type": q["task_type"], "correct_answer": q["correct_answer"], "output": output,
-                            "judge": judge_official(output, q["correct_answer"], q["options"])})
+            entries.append(
+                {
+                    "task_type": q["task_type"],
+                    "correct_answer": q["correct_answer"],
+                    "output": output,
+                    "judge": judge_official(output, q["correct_answer"], q["options"]),
+                }
+            )
         lines.append(json.dumps({record["video_name"]: entries}))
     path = root / "Model.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -150,7 +169,9 @@ def test_upstream_results_stored_and_rejudged(upstream_file):
     strict = score_upstream_results(path, questions, judge="strict")
     assert strict["ALL"] > stored["ALL"]  # "(A)" answers count under the strict judge only
     full = score_upstream_results(path, full_counts=True)
-    assert full["counts"]["ALL"] == 8184 and full["ALL"] == pytest.approx(stored["ALL"] * stored["counts"]["ALL"] / 8184)
+    assert full["counts"]["ALL"] == 8184 and full["ALL"] == pytest.approx(
+        stored["ALL"] * stored["counts"]["ALL"] / 8184
+    )
 
 
 def test_upstream_results_errors(tmp_path, upstream_file):

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 from conftest import NLTK_DATA, REPO
 
-from favor_hf.hub_metrics import MetricRegistrationError, available_metrics, hf_modules_cache, install_metrics, metrics_dir
+from favor_hf.hub_metrics import (
+    MetricRegistrationError,
+    available_metrics,
+    hf_modules_cache,
+    install_metrics,
+    metrics_dir,
+)
 
 REFERENCES = [
     {"correct_answer": "Sits down", "options": ["Walks", "Sits down", "Waves"], "task_type": "SAD"},
@@ -42,7 +48,9 @@ def fresh_env(tmp_path) -> dict[str, str]:
 
 def run_python(code: str, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, *(["-c", code] if code else []), *args]
-    return subprocess.run(command, check=False, cwd=tmp_path, env=fresh_env(tmp_path), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        command, check=False, cwd=tmp_path, env=fresh_env(tmp_path), capture_output=True, text=True, timeout=300
+    )
 
 
 def test_bare_name_loads_offline_after_install_metrics(tmp_path):
@@ -73,7 +81,9 @@ def test_caption_module_loads_by_bare_name(tmp_path):
     if "favor_caption" not in available_metrics():
         pytest.skip("metrics/favor_caption/favor_caption.py does not exist yet (written by the caption metric work)")
     assert run_python("", tmp_path, "-m", "favor_hf", "install-metrics").returncode == 0
-    result = run_python("import evaluate; m = evaluate.load('favor_caption'); print(type(m).__name__, m.name)", tmp_path)
+    result = run_python(
+        "import evaluate; m = evaluate.load('favor_caption'); print(type(m).__name__, m.name)", tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "favor_caption" in result.stdout.strip().splitlines()[-1]
 
@@ -101,25 +111,45 @@ def test_reinstall_replaces_older_copies_and_is_idempotent(tmp_path):
 
 
 def test_push_metrics_offline_says_what_to_do(tmp_path):
-    result = run_python("", tmp_path, "-m", "favor_hf", "push-metrics", "--org", "favor-test-org", "--name", "favor_mcq")
+    result = run_python(
+        "", tmp_path, "-m", "favor_hf", "push-metrics", "--org", "favor-test-org", "--name", "favor_mcq"
+    )
     assert result.returncode == 1
     assert "favor-test-org/favor_mcq" in result.stderr and "HF_HUB_OFFLINE" in result.stderr
 
 
 def test_unknown_module_is_named(tmp_path):
-    with pytest.raises(MetricRegistrationError, match=r"no evaluate module 'favor_bleu' \(looked for .*\); available: .*favor_mcq"):
+    with pytest.raises(
+        MetricRegistrationError, match=r"no evaluate module 'favor_bleu' \(looked for .*\); available: .*favor_mcq"
+    ):
         install_metrics(["favor_bleu"], cache=tmp_path)
 
 
 def test_wheel_carries_the_metric_modules(tmp_path):
     source = tmp_path / "src"
     shutil.copytree(
-        REPO, source, symlinks=True,
+        REPO,
+        source,
+        symlinks=True,
         ignore=shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".venv", ".pytest_cache"),
     )
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"), str(source)],
-        check=False, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert build.returncode == 0, build.stderr
     (wheel,) = (tmp_path / "dist").glob("favor_hf-*.whl")

@@ -37,8 +37,12 @@ def test_score_mcq_rejudges_upstream_keys_with_mp4(bench, tmp_path, capsys):
     lines = []
     for record in bench.records:
         entries = [
-            {"task_type": q["task_type"], "correct_answer": q["correct_answer"], "output": q["correct_answer"],
-             "judge": judge_official(q["correct_answer"], q["correct_answer"], q["options"])}
+            {
+                "task_type": q["task_type"],
+                "correct_answer": q["correct_answer"],
+                "output": q["correct_answer"],
+                "judge": judge_official(q["correct_answer"], q["correct_answer"], q["options"]),
+            }
             for q in record["questions"]
         ]
         lines.append(json.dumps({f"{record['video_name']}.mp4": entries}))
@@ -72,7 +76,15 @@ def test_check_data_strict_says_why_it_fails(bench, tmp_path, capsys):
 def test_cli_errors_name_flags_not_python_arguments(bench, tmp_path, capsys):
     predictions = tmp_path / "captions.json"
     predictions.write_text(json.dumps({r["video_name"]: r["caption"] for r in bench.records}), encoding="utf-8")
-    args = ["score-captions", "--predictions", str(predictions), "--references", str(bench.root), "--out", str(tmp_path / "s.json")]
+    args = [
+        "score-captions",
+        "--predictions",
+        str(predictions),
+        "--references",
+        str(bench.root),
+        "--out",
+        str(tmp_path / "s.json"),
+    ]
     assert main([*args, "--model", "nobody/no-such-sentence-model"]) == 2  # conftest: HF_HUB_OFFLINE=1
     err = capsys.readouterr().err
     assert "'nobody/no-such-sentence-model' is not in the Hugging Face cache" in err
@@ -80,7 +92,10 @@ def test_cli_errors_name_flags_not_python_arguments(bench, tmp_path, capsys):
     assert main(["score", "--results", str(tmp_path / "none.jsonl"), "--caption-model", "x"]) == 1
     # every Python argument a library message may name has its flag (or none) in each command
     word_lists = "Offline, point $FAVOR_DICTIONARY_PATH (or dictionary_path=) at a local copy"
-    assert in_flags(word_lists, SCORE_CAPTIONS_FLAGS) == "Offline, point $FAVOR_DICTIONARY_PATH (or --dictionary) at a local copy"
+    assert (
+        in_flags(word_lists, SCORE_CAPTIONS_FLAGS)
+        == "Offline, point $FAVOR_DICTIONARY_PATH (or --dictionary) at a local copy"
+    )
     assert in_flags(word_lists, RUN_FLAGS) == "Offline, point $FAVOR_DICTIONARY_PATH at a local copy"
     assert in_flags("as the model name (model_name=)", RUN_FLAGS) == "as the model name (--caption-model)"
     assert main([*args, "--model", minilm_path()]) == 0
@@ -112,8 +127,24 @@ def test_push_refused_by_the_hub_names_hf_auth_login(bench, tmp_path):
         env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN")}
         env.update(HF_ENDPOINT=f"http://127.0.0.1:{server.server_address[1]}", HF_HOME=str(tmp_path / "hf"))
         result = subprocess.run(
-            [sys.executable, "-m", "favor_hf", "push", "--repo", "org/favor-bench", "--folder", "favor-bench", "--token", "hf_bad"],
-            check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "favor_hf",
+                "push",
+                "--repo",
+                "org/favor-bench",
+                "--folder",
+                "favor-bench",
+                "--token",
+                "hf_bad",
+            ],
+            check=False,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     finally:
         server.shutdown()

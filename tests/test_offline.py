@@ -31,7 +31,11 @@ def _closed_port() -> int:
 
 
 def _env(tmp_path: Path, offline: bool) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+    }
     env["HF_HOME"] = str(tmp_path / "hf")  # an empty cache: nothing is found locally
     env["HF_ENDPOINT"] = f"http://127.0.0.1:{_closed_port()}"
     if offline:
@@ -41,7 +45,13 @@ def _env(tmp_path: Path, offline: bool) -> dict[str, str]:
 
 def _run(tmp_path: Path, offline: bool, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], check=False, cwd=tmp_path, env=_env(tmp_path, offline), capture_output=True, text=True, timeout=TIMEOUT_S
+        [sys.executable, *args],
+        check=False,
+        cwd=tmp_path,
+        env=_env(tmp_path, offline),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
     )
 
 
@@ -52,7 +62,7 @@ def _reason(offline: bool) -> str:
 @pytest.mark.parametrize("offline", [True, False], ids=["HF_HUB_OFFLINE=1", "unreachable"])
 def test_missing_sentence_model_fails_fast_with_the_fix(tmp_path: Path, offline: bool):
     code = (
-        "from favor_hf.caption.embed import load_sentence_model\n"
+        "from favor_hf.caption.score.embed import load_sentence_model\n"
         "load_sentence_model('sentence-transformers/all-distilroberta-v1')\n"
     )
     result = _run(tmp_path, offline, "-c", code)
@@ -69,7 +79,19 @@ def test_caption_run_checks_its_scoring_model_before_the_run(tmp_path: Path, off
 
     bench = make_synthetic_benchmark(tmp_path / "demo", n=1, seconds=1.0)
     out = tmp_path / "flow.jsonl"
-    args = ["-m", "favor_hf", "run", "--model", "flow", "--task", "caption", "--data-dir", str(bench.root), "--out", str(out)]
+    args = [
+        "-m",
+        "favor_hf",
+        "run",
+        "--model",
+        "flow",
+        "--task",
+        "caption",
+        "--data-dir",
+        str(bench.root),
+        "--out",
+        str(out),
+    ]
     result = _run(tmp_path, offline, *args)
     assert result.returncode == 1
     assert "all-distilroberta-v1" in result.stderr and _reason(offline) in result.stderr
@@ -144,7 +166,11 @@ def test_probe_honours_offline_mode_endpoint_and_reachability(monkeypatch):
         accepted.join(5)
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}/")
     reason = network.hub_offline_reason()
-    assert reason is not None and reason.startswith("the Hugging Face Hub (http://127.0.0.1:") and "cannot be reached" in reason
+    assert (
+        reason is not None
+        and reason.startswith("the Hugging Face Hub (http://127.0.0.1:")
+        and "cannot be reached" in reason
+    )
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert network.hub_offline_reason() == "HF_HUB_OFFLINE is set" and not network.hub_available()
     monkeypatch.delenv("HF_HUB_OFFLINE")
@@ -161,14 +187,20 @@ def test_space_says_at_once_what_to_do(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
     network.reset()
     try:
-        clip = {"camera_motion": "Pans left", "motion_list": "Subject 1: Man [walks in]",
-                "chronological_motion_list": "walks in (Subject 1)"}
+        clip = {
+            "camera_motion": "Pans left",
+            "motion_list": "Subject 1: Man [walks in]",
+            "chronological_motion_list": "walks in (Subject 1)",
+        }
         with pytest.raises(clip_run.ModelUnavailable) as caught:
             clip_run.score_caption("The camera pans left. A man walks in.", clip, "nobody/no-such-embedder")
         message = str(caught.value)
         assert message.startswith("the caption score cannot run here: Sentence-BERT model 'nobody/no-such-embedder'")
         assert "cannot be reached" in message and "(the Embedding model field)" in message
-        with pytest.raises(clip_run.ModelUnavailable, match=r"(?s)transformers:nobody/no-such-model is not available here.*cannot be reached"):
+        with pytest.raises(
+            clip_run.ModelUnavailable,
+            match=r"(?s)transformers:nobody/no-such-model is not available here.*cannot be reached",
+        ):
             clip_run.get_adapter(clip_run.ModelChoice("transformers", "nobody/no-such-model"), public=False)
     finally:
         network.reset()
@@ -192,11 +224,19 @@ def test_cached_sentence_model_still_loads_without_the_hub(tmp_path: Path, minil
     env[cache_variable] = str(tmp_path / "hf") if cache_variable == "HF_HOME" else str(cache)
     _cache_a_model(cache, "favor-test/cached-minilm", Path(minilm))
     code = (
-        "from favor_hf.caption.embed import check_sentence_model, load_sentence_model\n"
+        "from favor_hf.caption.score.embed import check_sentence_model, load_sentence_model\n"
         "print(check_sentence_model('favor-test/cached-minilm'))\n"
         "model, name = load_sentence_model('favor-test/cached-minilm')\n"
         "print(name, model.encode(['walks to the left']).shape)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["favor-test/cached-minilm", "favor-test/cached-minilm", "(1,", "384)"]

@@ -100,7 +100,9 @@ def test_two_replicas_one_flaky_every_item_answered_once(synth_dir, tmp_path):
     out = tmp_path / "results.jsonl"
     with ChatServer(delay=0.02) as good, ChatServer(delay=0.02, fail=lambda n: n % 3 == 0) as flaky:
         adapter = load_adapter("openai:test-model", base_url=[good.base_url, flaky.base_url], backoff=0.01)
-        summary = run_benchmark(adapter, records, "mcq", out, sampling=Sampling(frames=8), concurrency=6, progress=False)
+        summary = run_benchmark(
+            adapter, records, "mcq", out, sampling=Sampling(frames=8), concurrency=6, progress=False
+        )
         adapter.close()
     assert (summary.answered, summary.failed) == (len(items), 0)
     assert flaky.failures > 0 and good.requests > 0

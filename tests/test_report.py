@@ -13,7 +13,7 @@ import pytest
 from test_stats import run_random, write_bench
 
 from favor_hf.caption import score_captions
-from favor_hf.caption_validity import (
+from favor_hf.caption.analysis.validity import (
     direction_conflicts,
     opposite_axis,
     validity_summary,
@@ -58,7 +58,11 @@ def report(files, minilm):
 def test_one_row_per_model_and_input_with_both_conventions(report, files):
     assert [row["ALL"] for row in report.rows] == sorted((row["ALL"] for row in report.rows), reverse=True)
     row = next(row for row in report.rows if row["model"] == "random:0")
-    assert row["input"] == "8 frames" and row["mcq file"] == str(files["mcq"]) and row["caption file"] == str(files["caption"])
+    assert (
+        row["input"] == "8 frames"
+        and row["mcq file"] == str(files["mcq"])
+        and row["caption file"] == str(files["caption"])
+    )
     records = load_final_records(files["mcq"])
     correct = judge_records(records)
     assert row["ALL"] == pytest.approx(100 * sum(correct) / len(records))
@@ -153,30 +157,61 @@ def test_direction_conflicts_are_flagged_in_matched_pairs(minilm):
     summary = validity_summary(scored["details"], [SYNTH_REFERENCE], model_name=minilm)
     assert summary["direction_conflicts"] == len(conflicts) and summary["videos_with_conflicts"] == 1
     assert summary["per_video"][0]["ceiling"] == pytest.approx(
-        score_captions([SYNTH_REFERENCE["caption"]], [SYNTH_REFERENCE], model_name=minilm)["final_score"])
+        score_captions([SYNTH_REFERENCE["caption"]], [SYNTH_REFERENCE], model_name=minilm)["final_score"]
+    )
 
 
 def test_report_command_writes_every_format(files, minilm, tmp_path):
     out = {ext: tmp_path / f"table.{ext}" for ext in ("md", "csv", "json")}
     done = subprocess.run(
-        [sys.executable, "-m", "favor_hf", "report", str(files["mcq"]), str(files["caption"]), "--caption-model", minilm,
-         "--markdown", str(out["md"]), "--csv", str(out["csv"]), "--json", str(out["json"]), "--resamples", "500"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "favor_hf",
+            "report",
+            str(files["mcq"]),
+            str(files["caption"]),
+            "--caption-model",
+            minilm,
+            "--markdown",
+            str(out["md"]),
+            "--csv",
+            str(out["csv"]),
+            "--json",
+            str(out["json"]),
+            "--resamples",
+            "500",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert done.stdout.startswith("| model | input |") and "random:0 | 8 frames" in done.stdout
     assert out["md"].read_text().startswith("| model |")
     assert json.loads(out["json"].read_text())["bootstrap"]["resamples"] == 500
     assert "LLM-free x100" in out["csv"].read_text().splitlines()[0]
-    bad = subprocess.run([sys.executable, "-m", "favor_hf", "report", str(files["mcq"]), "--subsets", str(files["mcq"])],
-                         capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "favor_hf", "report", str(files["mcq"]), "--subsets", str(files["mcq"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 1 and "--subsets" in bad.stderr
 
 
 def test_report_and_compare_errors_name_the_flag(files):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    for command in (["report", str(files["caption"]), "--no-validity"], ["compare", str(files["caption"]), str(files["caption"])]):
-        done = subprocess.run([sys.executable, "-m", "favor_hf", *command, "--caption-model", "nobody/no-such-model"],
-                              capture_output=True, text=True, check=False, env=env)
+    for command in (
+        ["report", str(files["caption"]), "--no-validity"],
+        ["compare", str(files["caption"]), str(files["caption"])],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "favor_hf", *command, "--caption-model", "nobody/no-such-model"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
         assert done.returncode == 1 and "(--caption-model)" in done.stderr and "model_name=" not in done.stderr, command
 
 
@@ -184,8 +219,10 @@ def test_caption_scores_under_different_signatures_are_flagged(files, minilm, tm
     from favor_hf.report import assemble_report, score_run
 
     other = run_random(files["bench"], tmp_path / "r1-caption.jsonl", 1, task="caption", limit=8)
-    runs = [score_run(files["caption"], caption_model=minilm, validity=False),
-            score_run(other, caption_model=minilm, validity=False, official_hash_seed=1)]
+    runs = [
+        score_run(files["caption"], caption_model=minilm, validity=False),
+        score_run(other, caption_model=minilm, validity=False, official_hash_seed=1),
+    ]
     signatures = [run.scores["signature"] for run in runs]
     assert signatures[0].startswith("favor_caption|") and "seed:0" in signatures[0] and "seed:1" in signatures[1]
     report = assemble_report(runs)

@@ -10,7 +10,7 @@ import pytest
 from chat_server import ChatServer
 from test_stats import run_random, write_bench
 
-from favor_hf.caption_judge import (
+from favor_hf.caption.analysis.llm_judge import (
     PROMPT_SHA1,
     JudgeError,
     judge_captions,
@@ -68,14 +68,18 @@ def test_judge_records_model_prompt_hash_and_resumes(caption_run, tmp_path):
         summary = judge_captions(caption_run, adapter, out, concurrency=3, progress=False)
         assert summary.judged == len(captions) and summary.failed == 0  # the two 503s were retried
         assert {payload["model"] for payload in server.payloads} == {"judge-model"}
-        assert sorted(sent_prompts(server)[2:]) == sorted(judge_prompt(r["reference"]["caption"], r["output"]) for r in captions)
+        assert sorted(sent_prompts(server)[2:]) == sorted(
+            judge_prompt(r["reference"]["caption"], r["output"]) for r in captions
+        )
         again = judge_captions(caption_run, adapter, out, progress=False)
         assert again.skipped == len(captions) and again.judged == 0
         adapter.close()
     lines = load_final_records(out)
     assert {line["id"] for line in lines} == {r["id"] for r in captions}
     first = lines[0]
-    assert first["task"] == JUDGE_TASK and first["model"] == "openai:judge-model" and first["prompt_sha1"] == PROMPT_SHA1
+    assert (
+        first["task"] == JUDGE_TASK and first["model"] == "openai:judge-model" and first["prompt_sha1"] == PROMPT_SHA1
+    )
     assert first["judged_model"] == "random:0" and first["correctness"] == 7
     assert summary.detail == pytest.approx(sum(line["detail"] for line in lines) / len(lines))
     other = OpenAIAdapter("another-judge", base_url="http://127.0.0.1:9/v1")
@@ -106,15 +110,46 @@ def test_judge_captions_command(caption_run, tmp_path):
     out = tmp_path / "judged.jsonl"
     with judge_server() as server:
         done = subprocess.run(
-            [sys.executable, "-m", "favor_hf", "judge-captions", "--results", str(caption_run), "--model", "judge-model",
-             "--base-url", server.base_url, "--out", str(out), "--concurrency", "2"],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "favor_hf",
+                "judge-captions",
+                "--results",
+                str(caption_run),
+                "--model",
+                "judge-model",
+                "--base-url",
+                server.base_url,
+                "--out",
+                str(out),
+                "--concurrency",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
     assert f"prompt sha1 {PROMPT_SHA1[:12]} (favor-hf's prompt, not the official one)" in done.stdout
     assert "6 captions: 0 already judged, 6 judged now, 0 failed" in done.stdout
     assert "correctness 7.00 / 10" in done.stdout
     refused = subprocess.run(
-        [sys.executable, "-m", "favor_hf", "judge-captions", "--results", str(out), "--model", "m", "--out",
-         str(tmp_path / "x.jsonl"), "--base-url", "http://127.0.0.1:9/v1"], capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "favor_hf",
+            "judge-captions",
+            "--results",
+            str(out),
+            "--model",
+            "m",
+            "--out",
+            str(tmp_path / "x.jsonl"),
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert refused.returncode == 1 and "not a caption results file" in refused.stderr

@@ -35,7 +35,8 @@ def board(tmp_path_factory, minilm):
     rows = tsv_rows(load_video_records(small))
     keys = [f"{row['video']}_{row['question_id'] + 1}" for row in rows]
     pd.DataFrame(rows).assign(prediction=[answers[k] for k in keys]).to_excel(
-        results / "Random-1_FAVOR-Bench_8frame.xlsx", index=False)
+        results / "Random-1_FAVOR-Bench_8frame.xlsx", index=False
+    )
     return results, leaderboard.build_leaderboard({"results": results}, caption_model=minilm)
 
 

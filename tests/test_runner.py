@@ -146,8 +146,15 @@ def test_too_many_consecutive_failures_abort(records, tmp_path):
     out = tmp_path / "r.jsonl"
     everything = {item["id"] for item in build_items(records, "mcq")}
     with pytest.raises(RunAborted, match="stopped after 4 consecutive failures.*backend refused"):
-        run_benchmark(EchoAdapter(failing=everything), records, "mcq", out, sampling=FRAMES8,
-                      max_consecutive_failures=4, progress=False)
+        run_benchmark(
+            EchoAdapter(failing=everything),
+            records,
+            "mcq",
+            out,
+            sampling=FRAMES8,
+            max_consecutive_failures=4,
+            progress=False,
+        )
     assert len(read_results(out).records) == 4
 
 
@@ -161,8 +168,9 @@ def test_mixing_runs_in_one_file_is_refused(records, tmp_path, change, field):
     before = out.read_bytes()
     adapter = EchoAdapter(name=change.get("name", "echo:1"))
     with pytest.raises(ResultsError, match=f"was run with {field} = "):
-        run_benchmark(adapter, records, change.get("task", "mcq"), out,
-                      sampling=change.get("sampling", FRAMES8), progress=False)
+        run_benchmark(
+            adapter, records, change.get("task", "mcq"), out, sampling=change.get("sampling", FRAMES8), progress=False
+        )
     assert out.read_bytes() == before and adapter.seen == []
 
 
@@ -189,8 +197,23 @@ def test_sigkill_at_any_moment_loses_nothing_and_duplicates_nothing(records, syn
     items = build_items(records, "mcq")
     with ChatServer(delay=0.05) as server:
         command = [
-            sys.executable, "-m", "favor_hf", "run", "--model", "openai:test", "--base-url", server.base_url,
-            "--data-dir", str(synth_dir), "--out", str(out), "--frames", "8", "--concurrency", "2", "--no-score",
+            sys.executable,
+            "-m",
+            "favor_hf",
+            "run",
+            "--model",
+            "openai:test",
+            "--base-url",
+            server.base_url,
+            "--data-dir",
+            str(synth_dir),
+            "--out",
+            str(out),
+            "--frames",
+            "8",
+            "--concurrency",
+            "2",
+            "--no-score",
         ]
         for kill_at in (2, 9, 17):
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -233,8 +256,22 @@ def test_score_command_rescores_captions(records, tmp_path, capsys, minilm):
     finals = {}
     for path in (perfect, wrong):
         scores_json = path.with_suffix(".scores.json")
-        assert main(["score", "--results", str(path), "--task", "caption", "--caption-model", minilm,
-                     "--json", str(scores_json)]) == 0
+        assert (
+            main(
+                [
+                    "score",
+                    "--results",
+                    str(path),
+                    "--task",
+                    "caption",
+                    "--caption-model",
+                    minilm,
+                    "--json",
+                    str(scores_json),
+                ]
+            )
+            == 0
+        )
         out = capsys.readouterr().out
         assert f"{len(records)} answered, 0 failed, 0 not run, of {len(records)} items" in out
         finals[path] = float(out.split("final_score")[1].split()[0])
@@ -286,8 +323,21 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(records, synth_dir, tmp_path
     out = tmp_path / "r.jsonl"
     with ChatServer(delay=0.05) as server:
         command = [
-            sys.executable, "-m", "favor_hf", "run", "--model", "openai:test", "--base-url", server.base_url,
-            "--data-dir", str(synth_dir), "--out", str(out), "--frames", "8", "--no-score",
+            sys.executable,
+            "-m",
+            "favor_hf",
+            "run",
+            "--model",
+            "openai:test",
+            "--base-url",
+            server.base_url,
+            "--data-dir",
+            str(synth_dir),
+            "--out",
+            str(out),
+            "--frames",
+            "8",
+            "--no-score",
         ]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60

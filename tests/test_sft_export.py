@@ -27,7 +27,9 @@ def synth_dir(tmp_path_factory) -> Path:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "favor_hf", *args], check=False, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "favor_hf", *args], check=False, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_writes_three_formats_split_by_video(synth_dir: Path, tmp_path: Path):
@@ -74,8 +76,9 @@ def test_cli_writes_three_formats_split_by_video(synth_dir: Path, tmp_path: Path
 
 def test_train_file_skips_videos_without_a_clip_and_says_why(tmp_path: Path):
     path = write_train(tmp_path / "data", sharegpt_records())
-    run = _cli("sft-export", "--train", str(path), "--out", str(tmp_path / "sft"), "--format", "trl",
-               "--prompt", "original")
+    run = _cli(
+        "sft-export", "--train", str(path), "--out", str(tmp_path / "sft"), "--format", "trl", "--prompt", "original"
+    )
     assert run.returncode == 0, run.stderr
     assert "clip is a remote URL: 1 (e.g. abcDEF12345)" in run.stdout
     assert "clip file not found: 1 (e.g. gone)" in run.stdout
@@ -102,8 +105,12 @@ def test_structured_targets_and_annotation_mcq(tmp_path: Path):
     moves = ["Walks in", "Sits down", "Stands up", "Waves", "Jumps", "Turns around", "Claps"]
     cameras = ["Pans left", "Pans right", "Zooms in", "Tilts up", "Static", "Shakes"]
     many = [
-        {**records[1], "video_name": f"v{i}", "camera_motion": cameras[i],
-         "chronological_motion_list": f"{moves[i]} (Subject 1), {moves[i + 1]} (Subject 1)"}
+        {
+            **records[1],
+            "video_name": f"v{i}",
+            "camera_motion": cameras[i],
+            "chronological_motion_list": f"{moves[i]} (Subject 1), {moves[i + 1]} (Subject 1)",
+        }
         for i in range(6)
     ]
     mcq = [e for e in build_examples(many, mcq=True, seed=1).examples if e.kind == "mcq"]
@@ -112,7 +119,9 @@ def test_structured_targets_and_annotation_mcq(tmp_path: Path):
         camera, order = [e for e in mcq if e.video_name == f"v{i}"]
         assert camera.target == cameras[i] and "How does the camera move" in camera.prompt
         assert f'do right after "{moves[i]}"' in order.prompt and order.target == moves[i + 1]
-        options = ast.literal_eval(order.prompt.rsplit("among ", 1)[1])  # the official prompt ends with the options list
+        options = ast.literal_eval(
+            order.prompt.rsplit("among ", 1)[1]
+        )  # the official prompt ends with the options list
         assert len(set(options)) == 5 and moves[i + 1] in options and moves[i] not in options
 
 

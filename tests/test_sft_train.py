@@ -33,7 +33,9 @@ def sft_data(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "favor_hf", *args], check=False, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "favor_hf", *args], check=False, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_collator_trains_on_the_answer_after_the_evaluation_inputs(tiny_qwen2_5_vl: str, sft_data):  # noqa: F811
@@ -60,8 +62,24 @@ def test_collator_trains_on_the_answer_after_the_evaluation_inputs(tiny_qwen2_5_
 def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path, capsys):  # noqa: F811
     synth, train_file = sft_data
     ckpt = tmp_path / "ckpt"
-    code = main(["sft", "--model", tiny_qwen2_5_vl, "--train-file", str(train_file), "--out", str(ckpt), *SAMPLING,
-                 "--max-steps", "3", "--learning-rate", "1e-3", "--device", "cpu"])
+    code = main(
+        [
+            "sft",
+            "--model",
+            tiny_qwen2_5_vl,
+            "--train-file",
+            str(train_file),
+            "--out",
+            str(ckpt),
+            *SAMPLING,
+            "--max-steps",
+            "3",
+            "--learning-rate",
+            "1e-3",
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == 0
     command = capsys.readouterr().out.split("favor-hf run ", 1)[1].split()  # the evaluation command it prints
     assert command[:2] == ["--model", f"transformers:{ckpt}"]
@@ -85,8 +103,16 @@ def test_train_then_evaluate_with_favor_hf_run(tiny_qwen2_5_vl: str, sft_data, t
 
 def test_lora_is_merged_into_a_plain_checkpoint(tiny_qwen2_5_vl: str, sft_data, tmp_path: Path):  # noqa: F811
     _, train_file = sft_data
-    result = train_sft(tiny_qwen2_5_vl, train_file, tmp_path / "lora", sampling=PRESET,
-                       max_steps=2, learning_rate=1e-2, lora_r=4, device="cpu")
+    result = train_sft(
+        tiny_qwen2_5_vl,
+        train_file,
+        tmp_path / "lora",
+        sampling=PRESET,
+        max_steps=2,
+        learning_rate=1e-2,
+        lora_r=4,
+        device="cpu",
+    )
     assert len(result.losses) == 2 and all(math.isfinite(x) for x in result.losses)
     base = load_file(Path(tiny_qwen2_5_vl) / "model.safetensors")
     tuned = load_file(tmp_path / "lora" / "model.safetensors")

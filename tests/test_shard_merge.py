@@ -58,7 +58,11 @@ def test_shards_are_stable_across_processes(official_keys):
         "print(json.dumps([shard_of(k, 7) for k in json.load(sys.stdin)]))"
     )
     other = subprocess.run(
-        [sys.executable, "-c", code], input=json.dumps(sample), capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        input=json.dumps(sample),
+        capture_output=True,
+        text=True,
+        check=True,
         env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"},
     )
     assert json.loads(other.stdout) == [shard_of(k, 7) for k in sample]
@@ -72,8 +76,22 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def _run_shard(capsys, synth_dir, out, shard: str, *extra: str) -> None:
-    code, _, err = _run(capsys, "run", "--model", "random:0", "--data-dir", str(synth_dir), "--out", str(out),
-                        "--shard", shard, "--frames", "8", "--no-score", *extra)
+    code, _, err = _run(
+        capsys,
+        "run",
+        "--model",
+        "random:0",
+        "--data-dir",
+        str(synth_dir),
+        "--out",
+        str(out),
+        "--shard",
+        shard,
+        "--frames",
+        "8",
+        "--no-score",
+        *extra,
+    )
     assert code == 0, err
 
 
@@ -112,8 +130,19 @@ def test_merge_reports_missing_items_and_the_merged_file_resumes(synth_dir, tmp_
     assert code == 0 and f"{len(absent)} of {len(items)} missing" in out
     code, out, _ = _run(capsys, "merge", str(merged), str(shard0), "--data-dir", str(synth_dir), "--overwrite")
     assert code == 0 and f"missing: {', '.join(absent[:5])}" in out
-    code, _, err = _run(capsys, "run", "--model", "random:0", "--data-dir", str(synth_dir), "--out", str(merged),
-                        "--frames", "8", "--no-score")
+    code, _, err = _run(
+        capsys,
+        "run",
+        "--model",
+        "random:0",
+        "--data-dir",
+        str(synth_dir),
+        "--out",
+        str(merged),
+        "--frames",
+        "8",
+        "--no-score",
+    )
     assert code == 0, err
     assert sorted(line["id"] for line in read_results(merged).records) == sorted(item["id"] for item in items)
 
@@ -121,8 +150,21 @@ def test_merge_reports_missing_items_and_the_merged_file_resumes(synth_dir, tmp_
 def test_merge_refuses_different_runs(synth_dir, tmp_path, capsys):
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     _run_shard(capsys, synth_dir, a, "0/2")
-    code, _, err = _run(capsys, "run", "--model", "random:0", "--data-dir", str(synth_dir), "--out", str(b),
-                        "--shard", "1/2", "--frames", "16", "--no-score")
+    code, _, err = _run(
+        capsys,
+        "run",
+        "--model",
+        "random:0",
+        "--data-dir",
+        str(synth_dir),
+        "--out",
+        str(b),
+        "--shard",
+        "1/2",
+        "--frames",
+        "16",
+        "--no-score",
+    )
     assert code == 0, err
     code, _, err = _run(capsys, "merge", str(tmp_path / "m.jsonl"), str(a), str(b))
     assert code == 1 and "sampling" in err and "frames=16" in err

@@ -25,8 +25,13 @@ from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = REPO / "artifacts"
 MAX_UPLOAD_MB = 1
@@ -58,7 +63,9 @@ def space(tmp_path_factory):
         "FAVOR_SPACE_PUBLIC": "0",
     }
     log = (root / "app.log").open("w")
-    process = subprocess.Popen([sys.executable, "space/app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "space/app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 240
     try:
@@ -105,9 +112,13 @@ def test_file_route_serves_samples_and_refuses_everything_else(space):
 
 def test_upload_route_refuses_files_over_the_size_limit(space):
     big = os.urandom(MAX_UPLOAD_MB * 2**20 + 1024)
-    response = httpx.post(f"{space['url']}gradio_api/upload", files={"files": ("big.mp4", big, "video/mp4")}, timeout=30)
+    response = httpx.post(
+        f"{space['url']}gradio_api/upload", files={"files": ("big.mp4", big, "video/mp4")}, timeout=30
+    )
     assert response.status_code == 413
-    small = httpx.post(f"{space['url']}gradio_api/upload", files={"files": ("s.mp4", b"0" * 1000, "video/mp4")}, timeout=30)
+    small = httpx.post(
+        f"{space['url']}gradio_api/upload", files={"files": ("s.mp4", b"0" * 1000, "video/mp4")}, timeout=30
+    )
     assert small.status_code == 200
 
 
@@ -176,8 +187,10 @@ def test_pick_a_sample_run_flow_and_see_scores_and_alignment(page):
     page.screenshot(path=str(ARTIFACTS / "space_caption.png"), full_page=True)
 
     # a partly right caption: the alignment shows matched, missed and invented actions side by side
-    page.fill("#caption-text textarea", "The camera zooms in. The purple diamond moves to the right, then the blue "
-              "circle spins around and jumps.")
+    page.fill(
+        "#caption-text textarea",
+        "The camera zooms in. The purple diamond moves to the right, then the blue circle spins around and jumps.",
+    )
     page.click("#rescore")
     expect(page.locator('#caption-scores [data-key="final_score"]')).not_to_have_text(final, timeout=60_000)
     assert float(page.inner_text('#caption-scores [data-key="final_score"]')) > float(final)

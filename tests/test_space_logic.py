@@ -14,7 +14,9 @@ from favor_hf.app.samples import SampleError, ensure_sample_runs, ensure_samples
 from favor_hf.app.uploads import UploadError, UploadLimits, sniff_container, validate_upload
 
 
-def _write_clip(path: Path, fmt: str, codec: str, frames: int = 10, rate: int = 10, size: tuple[int, int] = (64, 48)) -> Path:
+def _write_clip(
+    path: Path, fmt: str, codec: str, frames: int = 10, rate: int = 10, size: tuple[int, int] = (64, 48)
+) -> Path:
     width, height = size
     with av.open(str(path), "w", format=fmt) as container:
         stream = container.add_stream(codec, rate=rate)
@@ -140,7 +142,8 @@ def test_model_choice_specs_and_missing_fields():
     assert clip_run.ModelChoice("random").spec() == ("random:0", {})
     assert clip_run.ModelChoice("transformers", " org/model ").spec() == ("transformers:org/model", {})
     assert clip_run.ModelChoice("openai", "gpt-x", "http://127.0.0.1:9/v1").spec() == (
-        "openai:gpt-x", {"base_url": "http://127.0.0.1:9/v1", "api_key": None}
+        "openai:gpt-x",
+        {"base_url": "http://127.0.0.1:9/v1", "api_key": None},
     )
     with pytest.raises(clip_run.ModelUnavailable, match="enter a transformers model id"):
         clip_run.ModelChoice("transformers", " ").spec()
@@ -240,9 +243,16 @@ def test_a_good_caption_scores_higher_and_its_matches_show(samples):
 
 def test_views_escape_model_text():
     row = {
-        "question_key": "q1", "task_type": "CM", "question": "<b>How</b>?", "options": ["<script>x</script>", "B"],
-        "correct_answer": "B", "output": "<img src=x onerror=alert(1)>", "mentioned": [0, 1],
-        "official_correct": False, "strict_pick": None, "strict_correct": False,
+        "question_key": "q1",
+        "task_type": "CM",
+        "question": "<b>How</b>?",
+        "options": ["<script>x</script>", "B"],
+        "correct_answer": "B",
+        "output": "<img src=x onerror=alert(1)>",
+        "mentioned": [0, 1],
+        "official_correct": False,
+        "strict_pick": None,
+        "strict_correct": False,
     }
     html = html_views.questions_html([row])
     assert "<script>" not in html and "<img" not in html and "&lt;img src=x" in html
@@ -257,12 +267,25 @@ def test_pasted_record_gives_an_upload_questions_and_ground_truth(samples):
     source = clips["synth0002"]
     upload = clip_run.record_from_upload("/uploads/clip.mp4", "clip")
     assert not clip_run.has_reference(upload) and upload["questions"] == []
-    raw = {key: source[key] for key in ("caption", "camera_motion", "num_subjects", "subject_attributes",
-                                        "motion_list", "chronological_motion_list")}
-    raw["questions"] = [{k: q[k] for k in ("question", "options", "correct_answer", "task_type")} for q in source["questions"]]
+    raw = {
+        key: source[key]
+        for key in (
+            "caption",
+            "camera_motion",
+            "num_subjects",
+            "subject_attributes",
+            "motion_list",
+            "chronological_motion_list",
+        )
+    }
+    raw["questions"] = [
+        {k: q[k] for k in ("question", "options", "correct_answer", "task_type")} for q in source["questions"]
+    ]
     attached = clip_run.attach_record(upload, json.dumps(raw))
     assert attached["video_path"] == "/uploads/clip.mp4" and attached["video_name"] == "clip"
-    assert [q["question_key"] for q in attached["questions"]] == [f"clip_{i}" for i in range(1, len(raw["questions"]) + 1)]
+    assert [q["question_key"] for q in attached["questions"]] == [
+        f"clip_{i}" for i in range(1, len(raw["questions"]) + 1)
+    ]
     assert clip_run.has_reference(attached)
     with pytest.raises(ValueError, match="not JSON"):
         clip_run.attach_record(upload, "{oops")
@@ -308,7 +331,12 @@ def test_leaderboard_scores_the_baseline_runs_of_the_samples(samples, tmp_path):
 
 def flow_cm_accuracy(clips):
     loaded = clip_run.get_adapter(clip_run.ModelChoice("flow"), public=False)
-    rows = [r for clip in clips.values() for r in clip_run.answer_questions(loaded, clip, num_frames=8) if r["task_type"] == "CM"]
+    rows = [
+        r
+        for clip in clips.values()
+        for r in clip_run.answer_questions(loaded, clip, num_frames=8)
+        if r["task_type"] == "CM"
+    ]
     return sum(r["official_correct"] for r in rows) / len(rows)
 
 

@@ -37,8 +37,15 @@ def write_bench(folder, videos: int, start: int = 0):
 
 
 def run_random(data_dir, out, seed: int, task: str = "mcq", sampling: Sampling = FRAMES8, limit=None):
-    run_benchmark(load_adapter(f"random:{seed}"), load_video_records(data_dir), task, out,
-                  sampling=sampling, progress=False, limit=limit)
+    run_benchmark(
+        load_adapter(f"random:{seed}"),
+        load_video_records(data_dir),
+        task,
+        out,
+        sampling=sampling,
+        progress=False,
+        limit=limit,
+    )
     return out
 
 
@@ -77,9 +84,17 @@ def test_intervals_are_seeded_and_cover_the_estimate(runs):
 
 def test_intervals_judge_after_reasoning_like_the_accuracy():
     ref = {"correct_answer": "Sits down", "options": ["Walks to the left", "Sits down"], "task_type": "AS"}
-    records = [{"id": f"v{i}_1", "video": f"v{i}", "task_type": "AS", "reference": ref, "error": None,
-                "output": "<think>Walks to the left? No.</think>(B) Sits down" if i % 2 else "Walks to the left"}
-               for i in range(20)]
+    records = [
+        {
+            "id": f"v{i}_1",
+            "video": f"v{i}",
+            "task_type": "AS",
+            "reference": ref,
+            "error": None,
+            "output": "<think>Walks to the left? No.</think>(B) Sits down" if i % 2 else "Walks to the left",
+        }
+        for i in range(20)
+    ]
     for judge in ("official", "strict"):
         accuracy = mcq_accuracy([r["output"] for r in records], [r["reference"] for r in records], judge=judge)
         assert judge_records(records, judge) == [bool(i % 2) for i in range(20)]
@@ -135,8 +150,12 @@ def test_compare_refuses_other_item_sets_or_sampling_unless_told(bench, tmp_path
 def test_compare_and_score_commands(runs, tmp_path, bench):
     fps = run_random(bench, tmp_path / "fps.jsonl", 1, sampling=Sampling(fps=1.0))
     cli = [sys.executable, "-m", "favor_hf"]
-    done = subprocess.run([*cli, "compare", str(runs[0]), str(runs[1]), "--json", str(tmp_path / "c.json")],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [*cli, "compare", str(runs[0]), str(runs[1]), "--json", str(tmp_path / "c.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "McNemar p" in done.stdout and "right in A only" in done.stdout
     saved = json.loads((tmp_path / "c.json").read_text())
     assert saved["tasks"][0]["task"] == "ALL" and len(saved["tasks"][0]["interval"]) == 2
@@ -159,8 +178,9 @@ def test_caption_runs_are_compared_per_video(tmp_path, minilm):
     runs[1] = [{**r, "model": "reference", "output": r["reference"]["caption"]} for r in runs[1]]
     scores = []
     for records in runs:
-        details = score_captions([r["output"] for r in records], [r["reference"] for r in records],
-                                 model_name=minilm, return_details=True)["details"]
+        details = score_captions(
+            [r["output"] for r in records], [r["reference"] for r in records], model_name=minilm, return_details=True
+        )["details"]
         scores.append({r["id"]: d["final_score"] for r, d in zip(records, details)})
     result = compare_caption_runs(*runs, *scores, names=("random", "reference"))
     row = result.tasks[0]

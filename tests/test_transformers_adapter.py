@@ -36,21 +36,46 @@ def tiny_llava(tmp_path_factory) -> str:
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(WORDS)}, unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=backend, pad_token="<pad>", bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+        tokenizer_object=backend,
+        pad_token="<pad>",
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
         extra_special_tokens={"image_token": "<image>"},
     )
     processor = LlavaProcessor(
         image_processor=CLIPImageProcessorPil(size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28}),
-        tokenizer=tokenizer, patch_size=14, vision_feature_select_strategy="default", chat_template=CHAT_TEMPLATE,
+        tokenizer=tokenizer,
+        patch_size=14,
+        vision_feature_select_strategy="default",
+        chat_template=CHAT_TEMPLATE,
         num_additional_image_tokens=1,
     )
     config = LlavaConfig(
-        vision_config=CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                       image_size=28, patch_size=14, projection_dim=16),
-        text_config=LlamaConfig(vocab_size=len(WORDS), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                                num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
-                                pad_token_id=0, bos_token_id=1, eos_token_id=2),
-        image_token_index=WORDS.index("<image>"), vision_feature_select_strategy="default", vision_feature_layer=-1,
+        vision_config=CLIPVisionConfig(
+            hidden_size=16,
+            intermediate_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            image_size=28,
+            patch_size=14,
+            projection_dim=16,
+        ),
+        text_config=LlamaConfig(
+            vocab_size=len(WORDS),
+            hidden_size=16,
+            intermediate_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+            max_position_embeddings=512,
+            pad_token_id=0,
+            bos_token_id=1,
+            eos_token_id=2,
+        ),
+        image_token_index=WORDS.index("<image>"),
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
     )
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("tiny-llava")
@@ -98,7 +123,9 @@ def test_runs_the_benchmark_in_batches(adapter, tmp_path):
     make_synthetic_benchmark(tmp_path / "synth", n=2, seed=0)
     records = load_video_records(tmp_path / "synth")
     out = tmp_path / "r.jsonl"
-    summary = run_benchmark(adapter, records, "mcq", out, sampling=Sampling(frames=8, max_side=64), limit=5, progress=False)
+    summary = run_benchmark(
+        adapter, records, "mcq", out, sampling=Sampling(frames=8, max_side=64), limit=5, progress=False
+    )
     assert (summary.answered, summary.failed) == (5, 0)
     lines = read_results(out).records
     assert [line["id"] for line in lines] == [item["id"] for item in build_items(records, "mcq")[:5]]
@@ -131,9 +158,31 @@ def test_run_command_passes_model_options(tiny_llava, tmp_path, capsys):
 
     make_synthetic_benchmark(tmp_path / "synth", n=1, seed=4)
     out = tmp_path / "r.jsonl"
-    code = main(["run", "--model", f"transformers:{tiny_llava}", "--data-dir", str(tmp_path / "synth"), "--out", str(out),
-                 "--frames", "8", "--max-side", "64", "--limit", "3", "--device", "cpu", "--dtype", "float32",
-                 "--batch-size", "2", "--max-new-tokens", "4"])
+    code = main(
+        [
+            "run",
+            "--model",
+            f"transformers:{tiny_llava}",
+            "--data-dir",
+            str(tmp_path / "synth"),
+            "--out",
+            str(out),
+            "--frames",
+            "8",
+            "--max-side",
+            "64",
+            "--limit",
+            "3",
+            "--device",
+            "cpu",
+            "--dtype",
+            "float32",
+            "--batch-size",
+            "2",
+            "--max-new-tokens",
+            "4",
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "3 items selected: 0 already done, 3 answered now" in printed and "ALL" in printed

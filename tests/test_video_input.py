@@ -50,13 +50,19 @@ def _official_inputs(processor, video_path: str, prompt: str):
     image_inputs, video_inputs = process_vision_info(messages)
     # The script passes no fps; the transformers of its time (4.49-4.5x) then assumed 2 fps. Today's
     # transformers assumes 24 fps instead, so that default is written out here.
-    return processor(text=[text], images=image_inputs, videos=video_inputs, padding=True, return_tensors="pt",
-                     video_metadata=[{"fps": 2.0, "total_num_frames": len(video_inputs[0])}]), video_inputs[0]
+    return processor(
+        text=[text],
+        images=image_inputs,
+        videos=video_inputs,
+        padding=True,
+        return_tensors="pt",
+        video_metadata=[{"fps": 2.0, "total_num_frames": len(video_inputs[0])}],
+    ), video_inputs[0]
 
 
 def _official_answer(model, processor, inputs) -> str:
     generated_ids = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS)
-    trimmed = [out_ids[len(in_ids):] for in_ids, out_ids in zip(inputs.input_ids, generated_ids)]
+    trimmed = [out_ids[len(in_ids) :] for in_ids, out_ids in zip(inputs.input_ids, generated_ids)]
     return processor.batch_decode(trimmed, skip_special_tokens=True, clean_up_tokenization_spaces=False)[0]
 
 
@@ -64,11 +70,28 @@ def test_official_preset_reproduces_the_official_script(tiny_qwen2_5_vl, synth, 
     from transformers import AutoProcessor, Qwen2_5_VLForConditionalGeneration
 
     out = tmp_path / "official.jsonl"
-    code = main([
-        "run", "--model", f"transformers:{tiny_qwen2_5_vl}", "--data-dir", str(synth), "--out", str(out),
-        "--sampling", "official", "--limit", "3", "--max-new-tokens", str(MAX_NEW_TOKENS), "--device", "cpu",
-        "--dtype", "float32", "--no-score",
-    ])
+    code = main(
+        [
+            "run",
+            "--model",
+            f"transformers:{tiny_qwen2_5_vl}",
+            "--data-dir",
+            str(synth),
+            "--out",
+            str(out),
+            "--sampling",
+            "official",
+            "--limit",
+            "3",
+            "--max-new-tokens",
+            str(MAX_NEW_TOKENS),
+            "--device",
+            "cpu",
+            "--dtype",
+            "float32",
+            "--no-score",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     lines = read_results(out).records
     items = {item["id"]: item for item in build_items(load_video_records(synth), "mcq")}
@@ -137,16 +160,19 @@ def test_llava_onevision_gets_its_documented_video_call(tiny_llava_onevision, sy
     documented_video = np.stack([decoded[i] for i in clip.indices])
     assert np.array_equal(documented_video, clip.frames)
     processor = AutoProcessor.from_pretrained(tiny_llava_onevision)
-    conversation = [{"role": "user", "content": [{"type": "video"}, {"type": "text", "text": "Which way does it move?"}]}]
+    conversation = [
+        {"role": "user", "content": [{"type": "video"}, {"type": "text", "text": "Which way does it move?"}]}
+    ]
     prompt = processor.apply_chat_template(conversation, add_generation_prompt=True)
     documented = processor(text=prompt, videos=documented_video, return_tensors="pt")
     model = LlavaOnevisionForConditionalGeneration.from_pretrained(tiny_llava_onevision, dtype=torch.float32).eval()
     with torch.inference_mode():
         generated = model.generate(**documented, max_new_tokens=MAX_NEW_TOKENS)
-    expected = processor.decode(generated[0, documented["input_ids"].shape[1]:], skip_special_tokens=True)
+    expected = processor.decode(generated[0, documented["input_ids"].shape[1] :], skip_special_tokens=True)
 
-    adapter = load_adapter(f"transformers:{tiny_llava_onevision}", device="cpu", dtype="float32",
-                           max_new_tokens=MAX_NEW_TOKENS)
+    adapter = load_adapter(
+        f"transformers:{tiny_llava_onevision}", device="cpu", dtype="float32", max_new_tokens=MAX_NEW_TOKENS
+    )
     assert adapter.video_input == "video"
     request = ModelInput(prompt="Which way does it move?", frames=clip.frames, clip=clip)
     ours = adapter.processor_inputs([request])
@@ -156,8 +182,9 @@ def test_llava_onevision_gets_its_documented_video_call(tiny_llava_onevision, sy
     adapter.close()
 
 
-def _grey_clip(path, frames: int, fps: int, step: int, options: dict[str, str] | None = None,
-               container_format: str | None = None) -> str:
+def _grey_clip(
+    path, frames: int, fps: int, step: int, options: dict[str, str] | None = None, container_format: str | None = None
+) -> str:
     """A 64x48 H.264 clip of ``frames`` frames whose frame i has grey level ``step * i``."""
     import av
 
@@ -246,9 +273,26 @@ def test_pixel_budget_gives_multiples_of_28_within_it(synth):
 
 def test_a_results_file_holds_one_video_input_mode(tiny_qwen2_5_vl, synth, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "r.jsonl"
-    base = ["run", "--model", f"transformers:{tiny_qwen2_5_vl}", "--data-dir", str(synth), "--out", str(out),
-            "--frames", "8", "--max-side", "64", "--limit", "1", "--max-new-tokens", "4", "--device", "cpu",
-            "--no-score"]
+    base = [
+        "run",
+        "--model",
+        f"transformers:{tiny_qwen2_5_vl}",
+        "--data-dir",
+        str(synth),
+        "--out",
+        str(out),
+        "--frames",
+        "8",
+        "--max-side",
+        "64",
+        "--limit",
+        "1",
+        "--max-new-tokens",
+        "4",
+        "--device",
+        "cpu",
+        "--no-score",
+    ]
     assert main([*base, "--video-input", "images"]) == 0
     assert read_results(out).records[0]["video_input"] == "images"
     capsys.readouterr()
@@ -258,7 +302,9 @@ def test_a_results_file_holds_one_video_input_mode(tiny_qwen2_5_vl, synth, tmp_p
 
 def test_frames_command_compares_two_runs_frame_by_frame(synth, tmp_path, capsys):
     runs = {
-        "fps_a": ["--fps", "1"], "fps_b": ["--fps", "1"], "official": ["--sampling", "official"],
+        "fps_a": ["--fps", "1"],
+        "fps_b": ["--fps", "1"],
+        "official": ["--sampling", "official"],
     }
     for name, flags in runs.items():
         out = tmp_path / f"{name}.jsonl"
@@ -277,8 +323,9 @@ def test_qwen3_vl_prompt_carries_the_sampled_frame_times(synth, tmp_path):
 
     path = build_items(load_video_records(synth), "mcq")[0]["video_path"]
     clip = Sampling(frames=8, max_side=None).clip(path)
-    adapter = load_adapter(f"transformers:{build_tiny_qwen3_vl(tmp_path / 'qwen3_vl')}", device="cpu", dtype="float32",
-                           max_new_tokens=8)
+    adapter = load_adapter(
+        f"transformers:{build_tiny_qwen3_vl(tmp_path / 'qwen3_vl')}", device="cpu", dtype="float32", max_new_tokens=8
+    )
     request = ModelInput(prompt="Which way?", frames=clip.frames, clip=clip)
     text = adapter.processor.batch_decode(adapter.processor_inputs([request])["input_ids"])[0]
     # Qwen3-VL stamps each 2-frame grid with the mean time of its frames: frames 3, 9, ... of a 12 fps clip
@@ -291,7 +338,9 @@ def test_qwen3_vl_prompt_carries_the_sampled_frame_times(synth, tmp_path):
 def test_streams_without_timestamps_are_sampled_in_decode_order(tmp_path):
     from favor_hf.video import frame_table, sample_video
 
-    path = _grey_clip(tmp_path / "raw.h264", 30, 10, 8, container_format="h264")  # raw H.264: packets carry no timestamps
+    path = _grey_clip(
+        tmp_path / "raw.h264", 30, 10, 8, container_format="h264"
+    )  # raw H.264: packets carry no timestamps
     assert frame_table(path) is None
     sampled = sample_video(path, num_frames=3)
     assert sampled.indices == [5, 15, 25] and sampled.total == 30

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from favor_hf.caption.verbs import VerbAnalyzer, wordnet_verbs
+from favor_hf.caption.extract.verbs import VerbAnalyzer, wordnet_verbs
 from favor_hf.resources import load_word_lists
 
 
@@ -17,7 +17,9 @@ def vocabulary() -> list[str]:
     vocabulary = {"", "a", "us", "Walks", "WALKED", "better", "zzzing"}
     for phrase in words["COMMON_VERBS"] + words["PHRASAL_VERBS"]:
         for word in phrase.split():
-            vocabulary.update({word, word + "s", word + "es", word + "ed", word + "ing", word + "ies", word.capitalize()})
+            vocabulary.update(
+                {word, word + "s", word + "es", word + "ed", word + "ing", word + "ies", word.capitalize()}
+            )
     with find("corpora/wordnet").join("verb.exc").open(encoding="utf8") as lines:
         for line in lines:
             vocabulary.update(line.split())

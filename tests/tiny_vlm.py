@@ -20,8 +20,13 @@ from pathlib import Path
 import pytest
 
 SPECIAL_TOKENS = [
-    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
-    "<|image_pad|>", "<|video_pad|>",
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
 ]
 
 # Same rendering as Qwen2.5-VL's template: default system turn, one vision block per image/video part.
@@ -56,7 +61,9 @@ CORPUS = [
 ]
 
 
-def _tokenizer(specials: list[str] = SPECIAL_TOKENS, extra: dict[str, str] | None = None, chat_template: str = CHAT_TEMPLATE):
+def _tokenizer(
+    specials: list[str] = SPECIAL_TOKENS, extra: dict[str, str] | None = None, chat_template: str = CHAT_TEMPLATE
+):
     """A byte-level BPE (512 tokens, trained on :data:`CORPUS`) with ``specials``; eos ``<|im_end|>``."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
@@ -65,15 +72,24 @@ def _tokenizer(specials: list[str] = SPECIAL_TOKENS, extra: dict[str, str] | Non
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=512, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        vocab_size=512,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     backend.train_from_iterator(CORPUS, trainer=trainer)
     if extra is None:
-        extra = {"image_token": "<|image_pad|>", "video_token": "<|video_pad|>",
-                 "vision_bos_token": "<|vision_start|>", "vision_eos_token": "<|vision_end|>"}
+        extra = {
+            "image_token": "<|image_pad|>",
+            "video_token": "<|video_pad|>",
+            "vision_bos_token": "<|vision_start|>",
+            "vision_eos_token": "<|vision_end|>",
+        }
     return PreTrainedTokenizerFast(
-        tokenizer_object=backend, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=chat_template,
+        tokenizer_object=backend,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        chat_template=chat_template,
         extra_special_tokens=extra,
     )
 
@@ -93,7 +109,11 @@ def _save(path: Path, model_class, config, processor, tokenizer, seed: int, **ge
     torch.manual_seed(seed)
     model = model_class(config).eval()
     model.generation_config = GenerationConfig(
-        do_sample=False, eos_token_id=end, pad_token_id=pad, suppress_tokens=_unprintable(tokenizer, keep=end), **generation
+        do_sample=False,
+        eos_token_id=end,
+        pad_token_id=pad,
+        suppress_tokens=_unprintable(tokenizer, keep=end),
+        **generation,
     )
     model.save_pretrained(path)
     processor.save_pretrained(path)
@@ -119,26 +139,45 @@ def build_tiny_qwen2_5_vl(path: str | Path, seed: int = 0) -> str:
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}
     config = Qwen2_5_VLConfig(
         text_config={
-            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-            "num_attention_heads": 2, "num_key_value_heads": 1, "max_position_embeddings": 4096,
+            "vocab_size": len(tokenizer),
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "num_key_value_heads": 1,
+            "max_position_embeddings": 4096,
             "rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0, "mrope_section": [4, 6, 6]},
-            "bos_token_id": ids["<|endoftext|>"], "eos_token_id": ids["<|im_end|>"],
+            "bos_token_id": ids["<|endoftext|>"],
+            "eos_token_id": ids["<|im_end|>"],
             "pad_token_id": ids["<|endoftext|>"],
         },
         vision_config={
-            "depth": 1, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2, "out_hidden_size": 64,
-            "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 112,
-            "fullatt_block_indexes": [0], "tokens_per_second": 2,
+            "depth": 1,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_heads": 2,
+            "out_hidden_size": 64,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "window_size": 112,
+            "fullatt_block_indexes": [0],
+            "tokens_per_second": 2,
         },
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
     )
     processor = Qwen2_5_VLProcessor(
-        image_processor=Qwen2VLImageProcessor(), video_processor=Qwen2VLVideoProcessor(), tokenizer=tokenizer,
+        image_processor=Qwen2VLImageProcessor(),
+        video_processor=Qwen2VLVideoProcessor(),
+        tokenizer=tokenizer,
         chat_template=CHAT_TEMPLATE,
     )
-    return _save(path, Qwen2_5_VLForConditionalGeneration, config, processor, tokenizer, seed,
-                 bos_token_id=ids["<|endoftext|>"])
+    return _save(
+        path, Qwen2_5_VLForConditionalGeneration, config, processor, tokenizer, seed, bos_token_id=ids["<|endoftext|>"]
+    )
 
 
 # LLaVA-OneVision renders its media as <image>/<video> tokens inside the same im_start/im_end turns.
@@ -176,20 +215,42 @@ def build_tiny_llava_onevision(path: str | Path, seed: int = 0) -> str:
     tokenizer = _tokenizer(specials, {"image_token": "<image>", "video_token": "<video>"}, ONEVISION_TEMPLATE)
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in specials}
     config = LlavaOnevisionConfig(
-        vision_config={"model_type": "siglip_vision_model", "hidden_size": 16, "intermediate_size": 32,
-                       "num_hidden_layers": 1, "num_attention_heads": 2, "image_size": 28, "patch_size": 14,
-                       "vision_use_head": False},
-        text_config={"model_type": "qwen2", "vocab_size": len(tokenizer), "hidden_size": 32, "intermediate_size": 64,
-                     "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1,
-                     "max_position_embeddings": 2048, "bos_token_id": ids["<|endoftext|>"],
-                     "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"]},
-        image_token_index=ids["<image>"], video_token_index=ids["<video>"], image_grid_pinpoints=[[28, 28]],
-        vision_feature_select_strategy="full", vision_feature_layer=-1,
+        vision_config={
+            "model_type": "siglip_vision_model",
+            "hidden_size": 16,
+            "intermediate_size": 32,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "image_size": 28,
+            "patch_size": 14,
+            "vision_use_head": False,
+        },
+        text_config={
+            "model_type": "qwen2",
+            "vocab_size": len(tokenizer),
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "num_key_value_heads": 1,
+            "max_position_embeddings": 2048,
+            "bos_token_id": ids["<|endoftext|>"],
+            "eos_token_id": ids["<|im_end|>"],
+            "pad_token_id": ids["<|endoftext|>"],
+        },
+        image_token_index=ids["<image>"],
+        video_token_index=ids["<video>"],
+        image_grid_pinpoints=[[28, 28]],
+        vision_feature_select_strategy="full",
+        vision_feature_layer=-1,
     )
     processor = LlavaOnevisionProcessor(
         image_processor=LlavaOnevisionImageProcessor(size={"height": 28, "width": 28}, image_grid_pinpoints=[[28, 28]]),
         video_processor=LlavaOnevisionVideoProcessor(size={"height": 28, "width": 28}),
-        tokenizer=tokenizer, num_image_tokens=4, vision_feature_select_strategy="full", chat_template=ONEVISION_TEMPLATE,
+        tokenizer=tokenizer,
+        num_image_tokens=4,
+        vision_feature_select_strategy="full",
+        chat_template=ONEVISION_TEMPLATE,
     )
     return _save(path, LlavaOnevisionForConditionalGeneration, config, processor, tokenizer, seed)
 
@@ -213,23 +274,46 @@ def build_tiny_qwen3_vl(path: str | Path, seed: int = 0) -> str:
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}
     config = Qwen3VLConfig(
         text_config={
-            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-            "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32, "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [4, 6, 6],
-                                "mrope_interleaved": True},
-            "bos_token_id": ids["<|endoftext|>"], "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"],
+            "vocab_size": len(tokenizer),
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "num_key_value_heads": 1,
+            "head_dim": 32,
+            "max_position_embeddings": 4096,
+            "rope_parameters": {
+                "rope_type": "default",
+                "rope_theta": 5000000.0,
+                "mrope_section": [4, 6, 6],
+                "mrope_interleaved": True,
+            },
+            "bos_token_id": ids["<|endoftext|>"],
+            "eos_token_id": ids["<|im_end|>"],
+            "pad_token_id": ids["<|endoftext|>"],
         },
         vision_config={
-            "depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2, "out_hidden_size": 64,
-            "patch_size": 16, "spatial_merge_size": 2, "temporal_patch_size": 2, "num_position_embeddings": 64,
+            "depth": 2,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_heads": 2,
+            "out_hidden_size": 64,
+            "patch_size": 16,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "num_position_embeddings": 64,
             "deepstack_visual_indexes": [0],
         },
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
     )
     processor = Qwen3VLProcessor(
-        image_processor=Qwen2VLImageProcessor(patch_size=16), video_processor=Qwen3VLVideoProcessor(),
-        tokenizer=tokenizer, chat_template=CHAT_TEMPLATE,
+        image_processor=Qwen2VLImageProcessor(patch_size=16),
+        video_processor=Qwen3VLVideoProcessor(),
+        tokenizer=tokenizer,
+        chat_template=CHAT_TEMPLATE,
     )
     return _save(path, Qwen3VLForConditionalGeneration, config, processor, tokenizer, seed)
 

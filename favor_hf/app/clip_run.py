@@ -40,6 +40,7 @@ def is_hub_id(name: str) -> bool:
     """Whether ``name`` reads as a Hub repo id (``owner/name``) and not as a local path."""
     return bool(_HUB_ID.match(name)) and ".." not in name and not Path(name).exists()
 
+
 Progress = Callable[[float, str], None]
 """``progress(fraction, description)``: how long work reports how far it got."""
 
@@ -186,7 +187,9 @@ def _frames(adapter: ModelAdapter, video_path: str, num_frames: int):
     try:
         return Sampling(frames=num_frames).sample(video_path)
     except VideoError as err:
-        raise ClipUnreadable(f"{Path(video_path).name}: the frames cannot be decoded ({err}); try another clip") from err
+        raise ClipUnreadable(
+            f"{Path(video_path).name}: the frames cannot be decoded ({err}); try another clip"
+        ) from err
 
 
 def _generate(loaded: LoadedModel, requests: list[ModelInput]) -> list[str]:
@@ -263,7 +266,9 @@ def describe_clip(loaded: LoadedModel, clip: dict[str, Any], num_frames: int, pr
     report(0.1, "sampling frames")
     frames = _frames(loaded.adapter, clip["video_path"], num_frames)
     report(0.3, f"captioning with {loaded.adapter.name}")
-    request = ModelInput(prompt=item["prompt"], video_path=item["video_path"], frames=frames, item_id=item["id"], meta=item["meta"])
+    request = ModelInput(
+        prompt=item["prompt"], video_path=item["video_path"], frames=frames, item_id=item["id"], meta=item["meta"]
+    )
     return _generate(loaded, [request])[0]
 
 
@@ -288,9 +293,13 @@ def check_caption_model(name: str, public: bool) -> str:
     """
     name = name.strip()
     if not name:
-        raise ModelUnavailable("enter a sentence-transformers model for the caption score, e.g. sentence-transformers/all-MiniLM-L6-v2")
+        raise ModelUnavailable(
+            "enter a sentence-transformers model for the caption score, e.g. sentence-transformers/all-MiniLM-L6-v2"
+        )
     if public and not is_hub_id(name):
-        raise ModelUnavailable(f"{name!r} is not a Hub model id (owner/name); this public Space loads models from the Hub only")
+        raise ModelUnavailable(
+            f"{name!r} is not a Hub model id (owner/name); this public Space loads models from the Hub only"
+        )
     return name
 
 

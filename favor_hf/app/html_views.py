@@ -112,7 +112,7 @@ def task_summary_html(summary: Mapping[str, Mapping[str, Any]]) -> str:
         total = official["counts"][task]
         cells = "".join(
             f'<td class="{"ok" if judged["correct"][task] == total else "bad" if judged["correct"][task] == 0 else ""}">'
-            f'{judged["correct"][task]} / {total} ({judged[task]:.0f}%)</td>'
+            f"{judged['correct'][task]} / {total} ({judged[task]:.0f}%)</td>"
             for judged in (official, strict)
         )
         body.append(f"<tr><td>{escape(name)}</td><td>{total}</td>{cells}</tr>")
@@ -171,11 +171,13 @@ def _pairs_table(
     for index in sorted(set(by_reference) | set(missed)):
         gt_tag = _subject_tag(reference_subjects, index)
         for pair in by_reference.get(index, []):
-            pred_tag = _subject_tag(predicted_subjects, pair["predicted_indices"][0]) if pair["predicted_indices"] else ""
+            pred_tag = (
+                _subject_tag(predicted_subjects, pair["predicted_indices"][0]) if pair["predicted_indices"] else ""
+            )
             rows.append(
                 f'<tr class="matched"><td>{escape(_clean(pair["reference"]))}{gt_tag}</td>'
                 f'<td><span class="tag matched">matched</span> <span class="sim">{pair["similarity"]:.2f}</span></td>'
-                f'<td>{escape(_clean(pair["predicted"]))}{pred_tag}</td></tr>'
+                f"<td>{escape(_clean(pair['predicted']))}{pred_tag}</td></tr>"
             )
         if index in missed:
             rows.append(
@@ -185,7 +187,7 @@ def _pairs_table(
     for item in part.get("invented", []):
         rows.append(
             f'<tr class="invented"><td></td><td><span class="tag invented">invented</span></td>'
-            f'<td>{escape(_clean(item["text"]))}{_subject_tag(predicted_subjects, item["index"])}</td></tr>'
+            f"<td>{escape(_clean(item['text']))}{_subject_tag(predicted_subjects, item['index'])}</td></tr>"
         )
     if not rows:
         rows.append('<tr><td colspan="3" class="muted">nothing on either side</td></tr>')
@@ -225,21 +227,27 @@ def verdict_html(alignment: Mapping[str, Any]) -> str:
     counts = [_counts(entry) for entry in per_subject]
     matched, missed, invented = (sum(count[k] for count in counts) for k in range(3))
     pairs = sum(len(entry.get("matched", [])) for entry in per_subject)
-    lost = sum(len(e["actions"]) for e in subjects.get("reference", []) if e["id"] in subjects.get("unmatched_reference", []))
+    lost = sum(
+        len(e["actions"]) for e in subjects.get("reference", []) if e["id"] in subjects.get("unmatched_reference", [])
+    )
     lines.append(
         f"Subjects: {found} of {total} found; their actions: {matched} matched{_by_pairs(pairs, matched, 'actions')}, "
-        f"{missed} missed, {invented} invented"
-        + (f"; {lost} action(s) of unfound subjects missed" if lost else "")
+        f"{missed} missed, {invented} invented" + (f"; {lost} action(s) of unfound subjects missed" if lost else "")
     )
     chronology = alignment["chronology"]
     matched, missed, invented = _counts(chronology)
     pairs = len(chronology.get("matched", []))
-    lines.append(f"Chronology: {matched} of {matched + missed} actions matched{_by_pairs(pairs, matched, 'actions')}, {invented} invented")
+    lines.append(
+        f"Chronology: {matched} of {matched + missed} actions matched{_by_pairs(pairs, matched, 'actions')}, {invented} invented"
+    )
     return "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
 
 
 def _scores_line(values: Mapping[str, float]) -> str:
-    return " · ".join(f"{name} {values[key]:.2f}" for name, key in (("F1", "f1"), ("precision", "precision"), ("recall", "recall"), ("order", "order")))
+    return " · ".join(
+        f"{name} {values[key]:.2f}"
+        for name, key in (("F1", "f1"), ("precision", "precision"), ("recall", "recall"), ("order", "order"))
+    )
 
 
 def _camera_section(camera: Mapping[str, Any]) -> str:
@@ -271,8 +279,10 @@ def _subjects_section(subjects: Mapping[str, Any]) -> str:
             f'<span class="muted">{_scores_line(entry)}, weight {entry["weight"]}</span></p>'
         )
         parts.append(_pairs_table(entry, "Ground-truth actions", "Caption actions"))
-    unmatched = (("unmatched_reference", reference, "missed", "missed subject"),
-                 ("unmatched_predicted", predicted, "invented", "unmatched subject"))
+    unmatched = (
+        ("unmatched_reference", reference, "missed", "missed subject"),
+        ("unmatched_predicted", predicted, "invented", "unmatched subject"),
+    )
     for key, entries, css, tag in unmatched:
         for subject_id in subjects.get(key, []):
             entry = next(e for e in entries if e["id"] == subject_id)
@@ -288,7 +298,9 @@ def _subjects_section(subjects: Mapping[str, Any]) -> str:
 
 def _chronology_section(chronology: Mapping[str, Any]) -> str:
     rate = chronology.get("subject_match_rate")
-    note = "" if rate is None else f'<p class="muted">matched actions done by the matching subject: {100 * rate:.0f}%</p>'
+    note = (
+        "" if rate is None else f'<p class="muted">matched actions done by the matching subject: {100 * rate:.0f}%</p>'
+    )
     reference = [entry["subject"] for entry in chronology.get("reference", [])]
     predicted = [entry["subject"] for entry in chronology.get("predicted", [])]
     table = _pairs_table(chronology, "Ground truth", "Caption", reference, predicted)
@@ -297,9 +309,7 @@ def _chronology_section(chronology: Mapping[str, Any]) -> str:
 
 def extraction_html(extraction: Mapping[str, Any]) -> str:
     """What step 1 read from the caption, as a collapsible block."""
-    rows = "".join(
-        f"<tr><th>{escape(key)}</th><td>{escape(str(value))}</td></tr>" for key, value in extraction.items()
-    )
+    rows = "".join(f"<tr><th>{escape(key)}</th><td>{escape(str(value))}</td></tr>" for key, value in extraction.items())
     return f"<details><summary>What the extractor read from the caption</summary><table>{rows}</table></details>"
 
 

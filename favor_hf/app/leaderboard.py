@@ -111,13 +111,15 @@ def _caption_row(run: RunScores) -> dict[str, Any]:
     def rounded(value: Any) -> float | None:
         return None if value is None else round(float(value), 4)
 
-    row.update({
-        "ceiling": rounded(validity.get("ceiling")),
-        "floor (generic)": rounded(validity.get("floor_generic")),
-        "normalised (ours)": rounded(validity.get("normalised")),
-        "direction conflicts": validity.get("direction_conflicts"),
-        "signature": scores.get("signature") or "(none recorded)",
-    })
+    row.update(
+        {
+            "ceiling": rounded(validity.get("ceiling")),
+            "floor (generic)": rounded(validity.get("floor_generic")),
+            "normalised (ours)": rounded(validity.get("normalised")),
+            "direction conflicts": validity.get("direction_conflicts"),
+            "signature": scores.get("signature") or "(none recorded)",
+        }
+    )
     return row
 
 
@@ -182,22 +184,34 @@ def build_leaderboard(
                 signature_id = hashlib.sha1(row["signature"].encode("utf-8")).hexdigest()[:8]
                 caption_rows.append({**base, **row, "group": f"{base['group']} · signature #{signature_id}"})
     mcq_columns = [*RUN_COLUMNS, *(c for task in MCQ_COLUMNS for c in (task, task + INTERVAL))]
-    caption_columns = [*RUN_COLUMNS, "final_score", "final_score" + INTERVAL, *VALIDITY_COLUMNS,
-                       *CAPTION_COLUMNS[1:], "signature"]
+    caption_columns = [
+        *RUN_COLUMNS,
+        "final_score",
+        "final_score" + INTERVAL,
+        *VALIDITY_COLUMNS,
+        *CAPTION_COLUMNS[1:],
+        "signature",
+    ]
     mcq = _rank(pd.DataFrame(mcq_rows, columns=mcq_columns), "ALL")
     caption = _rank(pd.DataFrame(caption_rows, columns=caption_columns), "final_score")
     notes = []
     if mcq["group"].nunique() > 1:
-        notes.append(f"MCQ runs cover {mcq['group'].nunique()} different item sets: each group is ranked on its own, "
-                     "accuracies of different groups are not comparable")
+        notes.append(
+            f"MCQ runs cover {mcq['group'].nunique()} different item sets: each group is ranked on its own, "
+            "accuracies of different groups are not comparable"
+        )
     if caption["signature"].nunique() > 1:
-        notes.append("caption scores were computed under different score signatures (model, word lists, settings): "
-                     "they are ranked in separate groups, not against each other")
+        notes.append(
+            "caption scores were computed under different score signatures (model, word lists, settings): "
+            "they are ranked in separate groups, not against each other"
+        )
     elif caption["group"].nunique() > 1:
         notes.append(f"caption runs cover {caption['group'].nunique()} different item sets, ranked separately")
     if len(caption):
-        notes.append("ceiling = score of the reference caption, floor = score of a constant generic caption, on the "
-                     "same videos; normalised = (score - floor) / (ceiling - floor): favor-hf's, not the paper's")
+        notes.append(
+            "ceiling = score of the reference caption, floor = score of a constant generic caption, on the "
+            "same videos; normalised = (score - floor) / (ceiling - floor): favor-hf's, not the paper's"
+        )
     paper_table = assemble_report(runs, strict=False).markdown() if runs else ""
     return Leaderboard(mcq, caption, chart_data(mcq), problems, files, notes, paper_table)
 

@@ -21,7 +21,12 @@ from typing import Any
 
 from favor_hf.data.records import VIDEO_PERSPECTIVE, load_video_records
 
-SAMPLE_RUNS: tuple[tuple[str, str], ...] = (("flow", "mcq"), ("random:0", "mcq"), ("flow", "caption"), ("random:0", "caption"))
+SAMPLE_RUNS: tuple[tuple[str, str], ...] = (
+    ("flow", "mcq"),
+    ("random:0", "mcq"),
+    ("flow", "caption"),
+    ("random:0", "caption"),
+)
 """(model spec, task) of the baseline runs over the sample clips shown on the leaderboard."""
 
 
@@ -45,7 +50,9 @@ def _generate(samples_dir: Path, num_samples: int, seed: int) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def ensure_samples(samples_dir: str | os.PathLike[str], num_samples: int = 4, seed: int = 0) -> dict[str, dict[str, Any]]:
+def ensure_samples(
+    samples_dir: str | os.PathLike[str], num_samples: int = 4, seed: int = 0
+) -> dict[str, dict[str, Any]]:
     """Generate the sample clips unless ``samples_dir`` already holds them; return them by video name.
 
     Each value is a video record of :func:`favor_hf.data.records.load_video_records`

@@ -102,8 +102,10 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
 
     def choose_kind(kind: str):
         return (
-            gr.update(visible=kind in ("transformers", "openai"),
-                      label="Model id (Hub)" if kind == "transformers" else "Model name served by the endpoint"),
+            gr.update(
+                visible=kind in ("transformers", "openai"),
+                label="Model id (Hub)" if kind == "transformers" else "Model name served by the endpoint",
+            ),
             gr.update(visible=kind == "openai"),
             gr.update(visible=kind == "openai"),
         )
@@ -143,7 +145,9 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
             html_views.alignment_html(details["alignment"], details.get("extraction")),
         )
 
-    def run_caption(clip, record_text, kind, model_id, base_url, api_key, num_frames, caption_model, progress=gr.Progress()):
+    def run_caption(
+        clip, record_text, kind, model_id, base_url, api_key, num_frames, caption_model, progress=gr.Progress()
+    ):
         clip = _current_clip(clip, record_text)
         try:
             loaded = load(kind, model_id, base_url, api_key)
@@ -177,28 +181,40 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
             with gr.Column(scale=3):
                 sample = gr.Dropdown(sorted(clips), value=first, label="Sample clip", elem_id="sample-picker")
                 video = gr.Video(
-                    clips[first]["video_path"], label="Clip (upload your own: MP4, WebM, MKV or AVI)",
-                    sources=["upload"], format=None, height=300, elem_id="clip-video", loop=True,
+                    clips[first]["video_path"],
+                    label="Clip (upload your own: MP4, WebM, MKV or AVI)",
+                    sources=["upload"],
+                    format=None,
+                    height=300,
+                    elem_id="clip-video",
+                    loop=True,
                 )
                 clip_info = gr.Markdown(_clip_info(clips[first]), elem_id="clip-info")
                 with gr.Accordion("Ground truth for an uploaded clip (optional)", open=False):
                     record_text = gr.Textbox(label="FAVOR video record (JSON)", lines=6, info=UPLOAD_RECORD_HELP)
             with gr.Column(scale=2):
                 kind = gr.Dropdown(
-                    [(label, key) for key, label in clip_run.MODEL_KINDS.items()], value="flow",
-                    label="Model", elem_id="model-kind",
+                    [(label, key) for key, label in clip_run.MODEL_KINDS.items()],
+                    value="flow",
+                    label="Model",
+                    elem_id="model-kind",
                 )
                 model_id = gr.Textbox(label="Model id (Hub)", visible=False, elem_id="model-id")
                 base_url = gr.Textbox(label="Endpoint base URL (ending in /v1; empty: $OPENAI_BASE_URL)", visible=False)
                 api_key = gr.Textbox(label="API key (optional)", type="password", visible=False)
                 num_frames = gr.Slider(
-                    2, 32, value=settings.num_frames, step=1,
+                    2,
+                    32,
+                    value=settings.num_frames,
+                    step=1,
                     label="Frames sampled per clip (flow, transformers, openai)",
                 )
                 caption_model = gr.Dropdown(
                     [settings.caption_model, "sentence-transformers/all-distilroberta-v1"],
-                    value=settings.caption_model, allow_custom_value=True,
-                    label="Embedding model of the caption score", elem_id="caption-model",
+                    value=settings.caption_model,
+                    allow_custom_value=True,
+                    label="Embedding model of the caption score",
+                    elem_id="caption-model",
                 )
         with gr.Tabs():
             with gr.Tab("Questions", id="questions"):
@@ -207,7 +223,9 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
                 questions_table = gr.HTML(elem_id="questions-box")
             with gr.Tab("Caption", id="caption"):
                 describe = gr.Button("Caption the clip and score it", variant="primary", elem_id="run-caption")
-                caption = gr.Textbox(label="Caption (edit it and rescore to explore the metric)", lines=3, elem_id="caption-text")
+                caption = gr.Textbox(
+                    label="Caption (edit it and rescore to explore the metric)", lines=3, elem_id="caption-text"
+                )
                 rescore_button = gr.Button("Score this caption", elem_id="rescore")
                 caption_scores = gr.HTML(elem_id="caption-scores-box")
                 alignment = gr.HTML(elem_id="alignment-box")
@@ -216,11 +234,21 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
                     judge = gr.Radio(list(JUDGES), value="official", label="MCQ judge")
                     reload = gr.Button("Reload results", elem_id="reload-results")
                 board_note = gr.Markdown()
-                board_mcq = gr.Dataframe(label="Multiple-choice accuracy (%) per task", elem_id="board-mcq", interactive=False)
+                board_mcq = gr.Dataframe(
+                    label="Multiple-choice accuracy (%) per task", elem_id="board-mcq", interactive=False
+                )
                 board_chart = gr.BarPlot(
-                    x="bar", y="accuracy", color="run", x_title="task · run", y_title="accuracy (%)",
-                    y_lim=[0, 100], x_label_angle=-40, height=420, colors_in_legend=[],  # runs are named on the x axis
-                    label="Accuracy per task", elem_id="board-chart",
+                    x="bar",
+                    y="accuracy",
+                    color="run",
+                    x_title="task · run",
+                    y_title="accuracy (%)",
+                    y_lim=[0, 100],
+                    x_label_angle=-40,
+                    height=420,
+                    colors_in_legend=[],  # runs are named on the x axis
+                    label="Accuracy per task",
+                    elem_id="board-chart",
                 )
                 board_caption = gr.Dataframe(label="Caption scores", elem_id="board-caption", interactive=False)
                 gr.Markdown("### The paper's table (95% intervals, videos resampled)")

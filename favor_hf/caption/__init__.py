@@ -8,9 +8,9 @@ Example:
 
 from typing import Any
 
-from favor_hf.caption.config import DEFAULT_WEIGHTS, CaptionScoreConfig
-from favor_hf.caption.embed import DEFAULT_MODEL, MINILM_MODEL, ModelUnavailableError, load_sentence_model
-from favor_hf.caption.score import COMPARED_FIELDS, CaptionInputError, compared_records, score_captions
+from favor_hf.caption.score.captions import COMPARED_FIELDS, CaptionInputError, compared_records, score_captions
+from favor_hf.caption.score.config import DEFAULT_WEIGHTS, CaptionScoreConfig
+from favor_hf.caption.score.embed import DEFAULT_MODEL, MINILM_MODEL, ModelUnavailableError, load_sentence_model
 
 __all__ = [
     "COMPARED_FIELDS",
@@ -30,7 +30,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # Step 1 loads NLTK; import it only when asked for.
     if name == "CaptionExtractor":
-        from favor_hf.caption.extract import CaptionExtractor
+        from favor_hf.caption.extract.extractor import CaptionExtractor
 
         return CaptionExtractor
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # Each module defines ``register(subparsers)``, adding its subcommands with
 # ``parser.set_defaults(func=...)``; ``func(args)`` returns an exit code.

@@ -25,30 +25,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--predictions", required=True, type=Path, help="JSON object keyed by video id")
     parser.add_argument(
-        "--references", required=True, type=Path,
+        "--references",
+        required=True,
+        type=Path,
         help="FAVOR_gt_annotations.json, a video_perspective.json list, or a FAVOR data directory",
     )
     parser.add_argument("--out", required=True, type=Path, help="per-video scores, extractions and alignments (JSON)")
     parser.add_argument("--csv", type=Path, help="also write per-video scores as CSV")
-    parser.add_argument("--model", default=None, help="Sentence-BERT model: Hub id or local directory "
-                        "(default: sentence-transformers/all-distilroberta-v1, as upstream)")
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="Sentence-BERT model: Hub id or local directory "
+        "(default: sentence-transformers/all-distilroberta-v1, as upstream)",
+    )
     parser.add_argument("--dictionary", help="local copy of the official word lists (.pkl or .json)")
     parser.add_argument("--batch-size", type=int, default=64, help="strings per embedding batch")
     parser.add_argument("--device", help="torch device for the model, e.g. cpu or cuda")
     add_hash_seed_option(parser)
-    parser.add_argument("--subset", action="store_true",
-                        help="score the videos present in both files and skip the others (default: an error)")
+    parser.add_argument(
+        "--subset",
+        action="store_true",
+        help="score the videos present in both files and skip the others (default: an error)",
+    )
     parser.set_defaults(func=_score_captions)
 
 
 def _load_predictions(path: Path) -> dict[str, Any]:
     data = read_json(path)
     if not isinstance(data, dict):
-        raise DataError(f"{path}: expected a JSON object {{video_id: caption or step-1 dict}}, got {type(data).__name__}")
+        raise DataError(
+            f"{path}: expected a JSON object {{video_id: caption or step-1 dict}}, got {type(data).__name__}"
+        )
     predictions = {}
     for video, value in data.items():
         if not isinstance(value, (str, dict)):
-            raise DataError(f"{path}: video {video!r}: expected a caption string or a step-1 dict, got {type(value).__name__}")
+            raise DataError(
+                f"{path}: video {video!r}: expected a caption string or a step-1 dict, got {type(value).__name__}"
+            )
         predictions[video_stem(video)] = value
     return predictions
 
@@ -73,8 +86,11 @@ def _pair_videos(predictions: dict[str, Any], references: dict[str, Any], subset
     if not videos:
         raise DataError("no video is present in both the predictions and the references")
     if no_reference or no_prediction:
-        print(f"scoring {len(videos)} videos; skipped {len(no_reference)} predictions without reference and "
-              f"{len(no_prediction)} references without prediction", file=sys.stderr)
+        print(
+            f"scoring {len(videos)} videos; skipped {len(no_reference)} predictions without reference and "
+            f"{len(no_prediction)} references without prediction",
+            file=sys.stderr,
+        )
     return videos
 
 
@@ -88,7 +104,7 @@ def _write_csv(path: Path, videos: list[str], details: list[dict[str, Any]]) -> 
 
 def _score_captions(args: argparse.Namespace) -> int:
     from favor_hf.caption import DEFAULT_MODEL, CaptionInputError, CaptionScoreConfig, score_captions
-    from favor_hf.caption.embed import check_sentence_model
+    from favor_hf.caption.score.embed import check_sentence_model
     from favor_hf.resources import ResourceError
 
     try:

@@ -15,7 +15,9 @@ def _export(args: argparse.Namespace) -> int:
         from favor_hf.integrations.vlmevalkit import write_bench
 
         if args.data_dir is None:
-            print("favor-hf export: error: --format vlmevalkit needs --data-dir (a FAVOR data directory)", file=sys.stderr)
+            print(
+                "favor-hf export: error: --format vlmevalkit needs --data-dir (a FAVOR data directory)", file=sys.stderr
+            )
             return 2
         print(write_bench(args.data_dir, args.out, overwrite=args.overwrite).summary())
         return 0

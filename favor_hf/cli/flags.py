@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from favor_hf.video import Sampling
 
 SCORE_CAPTIONS_FLAGS = {
-    "model_name=": "--model", "dictionary_path=": "--dictionary", "official_hash_seed=": "--official-hash-seed",
+    "model_name=": "--model",
+    "dictionary_path=": "--dictionary",
+    "official_hash_seed=": "--official-hash-seed",
 }
 """``favor-hf score-captions``: Python argument -> flag."""
 
@@ -49,7 +51,10 @@ def in_flags(message: str, flags: Mapping[str, str | None]) -> str:
 def add_hash_seed_option(parser: argparse.ArgumentParser) -> None:
     """``--official-hash-seed``: the official caption step-1 run reproduced."""
     parser.add_argument(
-        "--official-hash-seed", type=int, default=0, metavar="N",
+        "--official-hash-seed",
+        type=int,
+        default=0,
+        metavar="N",
         help="caption step 1 equals the official run under PYTHONHASHSEED=N (default 0; the official "
         "extraction depends on it through two set orders)",
     )
@@ -68,25 +73,42 @@ def add_sampling_options(parser: argparse.ArgumentParser) -> None:
     from favor_hf.results import FRAME_PRESETS
 
     rate = parser.add_mutually_exclusive_group()
-    rate.add_argument("--fps", type=float,
-                      help="sample this many frames per second (default: 1, from the first frame; "
-                      "--sampling official reproduces the official Qwen2.5-VL inputs)")
+    rate.add_argument(
+        "--fps",
+        type=float,
+        help="sample this many frames per second (default: 1, from the first frame; "
+        "--sampling official reproduces the official Qwen2.5-VL inputs)",
+    )
     rate.add_argument("--frames", type=int, choices=FRAME_PRESETS, help="sample this many uniformly spaced frames")
-    rate.add_argument("--sampling", choices=("official",),
-                      help="official: the official Qwen2.5-VL inputs (qwen-vl-utils 0.0.8 rules: fps 1, even count "
-                      ">= 4, max_pixels 360*420, decord); ignores --max-side")
-    parser.add_argument("--max-side", type=int, default=448, help="downscale frames to at most this many pixels (0: keep)")
-    parser.add_argument("--min-pixels", type=positive_int,
-                        help="qwen-vl-utils pixel budget: frame sides become multiples of 28 within it (replaces --max-side)")
+    rate.add_argument(
+        "--sampling",
+        choices=("official",),
+        help="official: the official Qwen2.5-VL inputs (qwen-vl-utils 0.0.8 rules: fps 1, even count "
+        ">= 4, max_pixels 360*420, decord); ignores --max-side",
+    )
+    parser.add_argument(
+        "--max-side", type=int, default=448, help="downscale frames to at most this many pixels (0: keep)"
+    )
+    parser.add_argument(
+        "--min-pixels",
+        type=positive_int,
+        help="qwen-vl-utils pixel budget: frame sides become multiples of 28 within it (replaces --max-side)",
+    )
     parser.add_argument("--max-pixels", type=positive_int, help="pixel budget: at most this many pixels per frame")
-    parser.add_argument("--total-pixels", type=positive_int,
-                        help="pixel budget: pixels shared by all frames of a clip (when --max-pixels is not given)")
-    parser.add_argument("--video-input", choices=("auto", "video", "images"),
-                        help="how frames reach the model: one video with its timing (video), separate images (images), "
-                        "or auto (default; transformers: video when the processor takes video; openai: images)")
+    parser.add_argument(
+        "--total-pixels",
+        type=positive_int,
+        help="pixel budget: pixels shared by all frames of a clip (when --max-pixels is not given)",
+    )
+    parser.add_argument(
+        "--video-input",
+        choices=("auto", "video", "images"),
+        help="how frames reach the model: one video with its timing (video), separate images (images), "
+        "or auto (default; transformers: video when the processor takes video; openai: images)",
+    )
 
 
-def sampling_from_args(args: argparse.Namespace) -> "Sampling":
+def sampling_from_args(args: argparse.Namespace) -> Sampling:
     """The :class:`~favor_hf.video.Sampling` that :func:`add_sampling_options`' flags ask for."""
     from favor_hf.video import Sampling
 

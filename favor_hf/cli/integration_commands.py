@@ -37,8 +37,11 @@ def _convert(args: argparse.Namespace) -> int:
             print(format_scores(score_records(records, task, caption_model=args.caption_model), task))
         except (ResourceError, ValueError, OSError) as err:  # e.g. the caption model is missing; the file is written
             message = in_flags(str(err), {"model_name=": "--caption-model", "dictionary_path=": None})
-            print(f"favor-hf convert: caption scoring failed: {message}\n{args.out} is written: score it with "
-                  f"`favor-hf score --results {args.out}` once this is fixed", file=sys.stderr)
+            print(
+                f"favor-hf convert: caption scoring failed: {message}\n{args.out} is written: score it with "
+                f"`favor-hf score --results {args.out}` once this is fixed",
+                file=sys.stderr,
+            )
             return 1
     return 0
 
@@ -64,9 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     convert.add_argument("inputs", type=Path, nargs="+", metavar="RESULTS", help="results file(s) of one model")
     convert.add_argument("--out", type=Path, required=True, help="favor-hf results file to write (JSON Lines)")
-    convert.add_argument("--data-dir", type=Path,
-                         help="FAVOR data directory of the run (video_perspective.json): needed for output_qa files, "
-                         "and gives question keys and the full item set for the others")
+    convert.add_argument(
+        "--data-dir",
+        type=Path,
+        help="FAVOR data directory of the run (video_perspective.json): needed for output_qa files, "
+        "and gives question keys and the full item set for the others",
+    )
     convert.add_argument("--model", help="model name to record (default: from the file or folder name)")
     convert.add_argument("--caption-model", help="sentence-transformers model of the caption score (caption results)")
     convert.add_argument("--no-score", action="store_true", help="caption results: write without scoring")

@@ -21,7 +21,10 @@ def _score_mcq(args: argparse.Namespace) -> int:
 
     try:
         questions = _questions(args.data_dir) if args.data_dir else None
-        results = {path: score_upstream_results(path, questions, judge=args.judge, full_counts=args.full_counts) for path in args.results}
+        results = {
+            path: score_upstream_results(path, questions, judge=args.judge, full_counts=args.full_counts)
+            for path in args.results
+        }
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -34,11 +37,15 @@ def _score_mcq(args: argparse.Namespace) -> int:
         print(f"{path}: {checks['questions']} answers, accuracy over the {basis}")
         print(format_scores({"hedged": "n/a (no options)", **scores, "judge": checks["judge"]}, "mcq"))
         if checks["judge"] == "stored":
-            print(f"stored True judgements without the answer text in the output: {checks['stored_true_without_answer_text']}")
+            print(
+                f"stored True judgements without the answer text in the output: {checks['stored_true_without_answer_text']}"
+            )
         else:
             print(f"official rule disagrees with the stored judge on: {checks['official_disagrees_with_stored']}")
         if checks["duplicate_videos"]:
-            print(f"warning: {checks['duplicate_videos']} video lines repeat an earlier video and are counted again (as upstream does)")
+            print(
+                f"warning: {checks['duplicate_videos']} video lines repeat an earlier video and are counted again (as upstream does)"
+            )
         print()
     return 0
 
@@ -56,8 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("results", nargs="+", help="results file(s) in the upstream JSONL format")
-    parser.add_argument("--data-dir", help="FAVOR data directory with video_perspective.json, to re-judge with the options")
-    parser.add_argument("--judge", choices=MCQ_JUDGES, default="official", help="judge when re-judging (default official)")
+    parser.add_argument(
+        "--data-dir", help="FAVOR data directory with video_perspective.json, to re-judge with the options"
+    )
+    parser.add_argument(
+        "--judge", choices=MCQ_JUDGES, default="official", help="judge when re-judging (default official)"
+    )
     parser.add_argument(
         "--full-counts",
         action="store_true",

@@ -14,36 +14,53 @@ def _add_bootstrap_options(parser: argparse.ArgumentParser) -> None:
     from favor_hf.stats import N_RESAMPLES, SEED
 
     parser.add_argument("--judge", choices=MCQ_JUDGES, default="official", help="MCQ judge (default: official)")
-    parser.add_argument("--resamples", type=int, default=N_RESAMPLES,
-                        help=f"bootstrap resamples of every interval (default {N_RESAMPLES})")
+    parser.add_argument(
+        "--resamples",
+        type=int,
+        default=N_RESAMPLES,
+        help=f"bootstrap resamples of every interval (default {N_RESAMPLES})",
+    )
     parser.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report``, ``compare`` and ``judge-captions`` subcommands."""
     report = subparsers.add_parser(
-        "report", help="the paper's table from results files: one row per model and input, with 95%% intervals",
+        "report",
+        help="the paper's table from results files: one row per model and input, with 95%% intervals",
         description="Score `favor-hf run` results files (MCQ, caption, and caption-judge files) and print one row "
         "per model and input setting: MCQ accuracy overall and per task with video-bootstrap intervals, the "
         "LLM-free score x100 with its ceiling, floors and normalised score.",
     )
     report.add_argument("results", type=Path, nargs="+", metavar="RUN.jsonl")
-    report.add_argument("--subsets", type=Path, metavar="FILE",
-                        help="video -> subset mapping (JSON {video: subset} or CSV video,subset), e.g. third-person "
-                        "/ ego-centric: adds a column per subset")
+    report.add_argument(
+        "--subsets",
+        type=Path,
+        metavar="FILE",
+        help="video -> subset mapping (JSON {video: subset} or CSV video,subset), e.g. third-person "
+        "/ ego-centric: adds a column per subset",
+    )
     report.add_argument("--markdown", type=Path, metavar="OUT.md", help="also write the table as Markdown")
     report.add_argument("--csv", type=Path, metavar="OUT.csv", help="also write the rows as CSV")
-    report.add_argument("--json", type=Path, metavar="OUT.json",
-                        help="also write rows, scores, intervals and per-video direction conflicts as JSON")
+    report.add_argument(
+        "--json",
+        type=Path,
+        metavar="OUT.json",
+        help="also write rows, scores, intervals and per-video direction conflicts as JSON",
+    )
     report.add_argument("--caption-model", default=None, help="sentence-transformers model of the caption score")
-    report.add_argument("--no-validity", action="store_true",
-                        help="skip the caption ceiling/floor scores (three extra scorings of the run's videos)")
+    report.add_argument(
+        "--no-validity",
+        action="store_true",
+        help="skip the caption ceiling/floor scores (three extra scorings of the run's videos)",
+    )
     add_hash_seed_option(report)
     _add_bootstrap_options(report)
     report.set_defaults(func=_report)
 
     compare = subparsers.add_parser(
-        "compare", help="paired comparison of two runs: differences, paired bootstrap intervals, McNemar",
+        "compare",
+        help="paired comparison of two runs: differences, paired bootstrap intervals, McNemar",
         description="Compare two MCQ results files on the items both answered: per-task accuracy difference A - B "
         "with a paired bootstrap interval (resampling videos), an exact McNemar p-value, and the flipped items. "
         "Two caption runs: the difference of the mean LLM-free score on the videos both captioned, with a paired "
@@ -51,24 +68,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     compare.add_argument("a", type=Path, metavar="A.jsonl")
     compare.add_argument("b", type=Path, metavar="B.jsonl")
-    compare.add_argument("--intersection", action="store_true",
-                         help="compare runs over different item sets or frame sampling on the items both answered")
-    compare.add_argument("--json", type=Path, metavar="OUT.json", help="also write the comparison (all flipped items) as JSON")
-    compare.add_argument("--caption-model", default=None,
-                         help="caption runs: sentence-transformers model of the caption score")
+    compare.add_argument(
+        "--intersection",
+        action="store_true",
+        help="compare runs over different item sets or frame sampling on the items both answered",
+    )
+    compare.add_argument(
+        "--json", type=Path, metavar="OUT.json", help="also write the comparison (all flipped items) as JSON"
+    )
+    compare.add_argument(
+        "--caption-model", default=None, help="caption runs: sentence-transformers model of the caption score"
+    )
     add_hash_seed_option(compare)
     _add_bootstrap_options(compare)
     compare.set_defaults(func=_compare)
 
     judge = subparsers.add_parser(
-        "judge-captions", help="LLM judge of a caption run (correctness/detail 0-10; our prompt, not the official one)",
+        "judge-captions",
+        help="LLM judge of a caption run (correctness/detail 0-10; our prompt, not the official one)",
         description="Ask an OpenAI-compatible model to grade every caption of a `favor-hf run --task caption` file "
         "against its reference caption. The prompt is favor-hf's own (the paper's is unpublished). Resumable.",
     )
     judge.add_argument("--results", required=True, type=Path, help="caption results file of `favor-hf run`")
     judge.add_argument("--model", required=True, metavar="MODEL", help="judge model name on the server, e.g. gpt-4o")
     judge.add_argument("--out", required=True, type=Path, help="judge file (JSON Lines), created or resumed")
-    judge.add_argument("--base-url", action="append", help="server URL ending in /v1 (repeatable); default $OPENAI_BASE_URL")
+    judge.add_argument(
+        "--base-url", action="append", help="server URL ending in /v1 (repeatable); default $OPENAI_BASE_URL"
+    )
     judge.add_argument("--api-key", help="default $OPENAI_API_KEY")
     judge.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
     judge.add_argument("--max-retries", type=int, default=5, help="retries on 429/5xx/connection errors (default 5)")
@@ -84,16 +110,24 @@ def _report(args: argparse.Namespace) -> int:
     try:
         subsets = load_subsets(args.subsets) if args.subsets else None
         report = build_report(
-            args.results, subsets=subsets, judge=args.judge, caption_model=args.caption_model,
-            validity=not args.no_validity, n_resamples=args.resamples, seed=args.seed,
+            args.results,
+            subsets=subsets,
+            judge=args.judge,
+            caption_model=args.caption_model,
+            validity=not args.no_validity,
+            n_resamples=args.resamples,
+            seed=args.seed,
             official_hash_seed=args.official_hash_seed,
         )
     except (ReportError, ResourceError, ValueError) as err:
         return fail(str(err) + ("\n(for a bad --subsets file, fix or drop --subsets)" if args.subsets else ""))
     text = report.markdown()
     print(text)
-    for path, content in ((args.markdown, text + "\n"), (args.csv, report.csv()),
-                          (args.json, json.dumps(report.to_json(), indent=1, default=float) + "\n")):
+    for path, content in (
+        (args.markdown, text + "\n"),
+        (args.csv, report.csv()),
+        (args.json, json.dumps(report.to_json(), indent=1, default=float) + "\n"),
+    ):
         if path is not None:
             path.write_text(content, encoding="utf-8")
             print(f"wrote {path}")
@@ -105,15 +139,24 @@ def _compare(args: argparse.Namespace) -> int:
     from favor_hf.resources import ResourceError
     from favor_hf.stats import ComparisonError, compare_caption_runs, compare_runs
 
-    options = {"names": (str(args.a), str(args.b)), "intersection": args.intersection,
-               "n_resamples": args.resamples, "seed": args.seed}
+    options = {
+        "names": (str(args.a), str(args.b)),
+        "intersection": args.intersection,
+        "n_resamples": args.resamples,
+        "seed": args.seed,
+    }
     try:
         records = [load_final_records(args.a), load_final_records(args.b)]
         if all(r and r[0]["task"] == "caption" for r in records):
             scores = []
             for path, run_records in zip((args.a, args.b), records):
-                run = score_run(path, caption_model=args.caption_model, validity=False, records=run_records,
-                                official_hash_seed=args.official_hash_seed)
+                run = score_run(
+                    path,
+                    caption_model=args.caption_model,
+                    validity=False,
+                    records=run_records,
+                    official_hash_seed=args.official_hash_seed,
+                )
                 scores.append({r["id"]: d["final_score"] for r, d in zip(run.answered, run.details)})
             comparison = compare_caption_runs(*records, *scores, **options)
         else:
@@ -128,14 +171,20 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _judge(args: argparse.Namespace) -> int:
-    from favor_hf.caption_judge import judge_captions
+    from favor_hf.caption.analysis.llm_judge import judge_captions
     from favor_hf.models.openai_compat import OpenAIAdapter
     from favor_hf.report import ReportError
     from favor_hf.results import ResultsError
 
     try:
-        adapter = OpenAIAdapter(args.model, base_url=args.base_url, api_key=args.api_key, max_new_tokens=64,
-                                timeout=args.timeout, max_retries=args.max_retries)
+        adapter = OpenAIAdapter(
+            args.model,
+            base_url=args.base_url,
+            api_key=args.api_key,
+            max_new_tokens=64,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
+        )
     except ValueError as err:
         return fail(f"{err} (--base-url / --model)")
     try:

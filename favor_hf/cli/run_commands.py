@@ -27,18 +27,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Answer every MCQ (or caption every video) with a model, appending one fsynced JSON line per "
         "item to --out. Rerunning the same command resumes: finished items are skipped, failed ones retried.",
     )
-    run.add_argument("--model", required=True, metavar="ADAPTER:ID",
-                     help="transformers:<hub id or path>, openai:<model name>, flow, random[:<seed>]")
+    run.add_argument(
+        "--model",
+        required=True,
+        metavar="ADAPTER:ID",
+        help="transformers:<hub id or path>, openai:<model name>, flow, random[:<seed>]",
+    )
     run.add_argument("--task", choices=TASKS, default="mcq")
-    run.add_argument("--data-dir", required=True, type=Path,
-                     help="directory with video_perspective.json and videos/FAVOR-Bench/*.mp4")
+    run.add_argument(
+        "--data-dir",
+        required=True,
+        type=Path,
+        help="directory with video_perspective.json and videos/FAVOR-Bench/*.mp4",
+    )
     run.add_argument("--out", required=True, type=Path, help="results file (JSON Lines), created or resumed")
     run.add_argument("--limit", type=positive_int, help="only the first N items (of the shard)")
     run.add_argument("--shard", metavar="I/N", help="only the stable 1/N slice number I (0-based) of the items")
     add_sampling_options(run)
-    run.add_argument("--concurrency", type=positive_int, default=1, help="model calls in flight at once (for HTTP servers)")
-    run.add_argument("--max-consecutive-failures", type=positive_int, default=20,
-                     help="stop after this many failed items in a row (default 20)")
+    run.add_argument(
+        "--concurrency", type=positive_int, default=1, help="model calls in flight at once (for HTTP servers)"
+    )
+    run.add_argument(
+        "--max-consecutive-failures",
+        type=positive_int,
+        default=20,
+        help="stop after this many failed items in a row (default 20)",
+    )
     run.add_argument("--no-score", action="store_true", help="skip the score table at the end")
     _add_scoring_options(run)
     model = run.add_argument_group("model options (each adapter takes those that apply to it)")
@@ -47,9 +61,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), help="transformers")
     model.add_argument("--batch-size", type=int, help="transformers: inputs per generate call")
     model.add_argument("--attn-implementation", help="transformers: e.g. sdpa, flash_attention_2")
-    model.add_argument("--base-url", action="append",
-                       help="openai: server URL ending in /v1; repeat (or comma-separate) for replicas used round-robin; "
-                       "default $OPENAI_BASE_URL")
+    model.add_argument(
+        "--base-url",
+        action="append",
+        help="openai: server URL ending in /v1; repeat (or comma-separate) for replicas used round-robin; "
+        "default $OPENAI_BASE_URL",
+    )
     model.add_argument("--api-key", help="openai: default $OPENAI_API_KEY")
     model.add_argument("--timeout", type=float, help="openai: seconds per request (default 120)")
     model.add_argument("--max-retries", type=int, help="openai: retries on 429/5xx/connection errors (default 5)")
@@ -59,10 +76,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score = subparsers.add_parser(
         "score", help="score a results file of favor-hf run, lmms-eval, VLMEvalKit or the official script"
     )
-    score.add_argument("--results", required=True, type=Path,
-                       help="favor-hf JSONL, VLMEvalKit FavorBench .xlsx/.tsv, lmms-eval samples log, or output_qa JSONL")
-    score.add_argument("--data-dir", type=Path,
-                       help="FAVOR data directory of the run: needed for output_qa files (they carry no options)")
+    score.add_argument(
+        "--results",
+        required=True,
+        type=Path,
+        help="favor-hf JSONL, VLMEvalKit FavorBench .xlsx/.tsv, lmms-eval samples log, or output_qa JSONL",
+    )
+    score.add_argument(
+        "--data-dir",
+        type=Path,
+        help="FAVOR data directory of the run: needed for output_qa files (they carry no options)",
+    )
     score.add_argument("--task", choices=TASKS, help="check that the file holds this task")
     _add_scoring_options(score)
     score.set_defaults(func=_score)
@@ -77,7 +101,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     merge.set_defaults(func=_merge)
 
     frames = subparsers.add_parser(
-        "frames", help="compare the frames two runs fed their models, video by video (frame manifests)",
+        "frames",
+        help="compare the frames two runs fed their models, video by video (frame manifests)",
         description="Compare the frame manifests of two results files: per video the hash of the frames sent and "
         "the source frame indices. Exit status 0 when every shared video got identical frames, 2 when some did not.",
     )
@@ -87,13 +112,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--judge", choices=MCQ_JUDGES, default="official",
-                        help="MCQ judge: official substring rule (default) or strict single-option parsing")
-    parser.add_argument("--caption-model", default=None,
-                        help="sentence-transformers model of the caption score (name or local path)")
+    parser.add_argument(
+        "--judge",
+        choices=MCQ_JUDGES,
+        default="official",
+        help="MCQ judge: official substring rule (default) or strict single-option parsing",
+    )
+    parser.add_argument(
+        "--caption-model", default=None, help="sentence-transformers model of the caption score (name or local path)"
+    )
     add_hash_seed_option(parser)
-    parser.add_argument("--json", type=Path, metavar="SCORES.json",
-                        help="also write the scores (with the caption score signature) as JSON")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="SCORES.json",
+        help="also write the scores (with the caption score signature) as JSON",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -114,15 +148,22 @@ def _run(args: argparse.Namespace) -> int:
             parse_shard(args.shard)
         sampling = sampling_from_args(args)
         if args.task == "caption" and not args.no_score:  # offline, fail before spending time on the model
-            from favor_hf.caption.embed import DEFAULT_MODEL, check_sentence_model
+            from favor_hf.caption.score.embed import DEFAULT_MODEL, check_sentence_model
 
             check_sentence_model(args.caption_model or DEFAULT_MODEL)
         records = load_video_records(args.data_dir)
         options = {
-            "max_new_tokens": args.max_new_tokens, "device": args.device, "dtype": args.dtype,
-            "batch_size": args.batch_size, "attn_implementation": args.attn_implementation,
-            "base_url": args.base_url, "api_key": args.api_key, "timeout": args.timeout,
-            "max_retries": args.max_retries, "image_format": args.image_format, "video_input": args.video_input,
+            "max_new_tokens": args.max_new_tokens,
+            "device": args.device,
+            "dtype": args.dtype,
+            "batch_size": args.batch_size,
+            "attn_implementation": args.attn_implementation,
+            "base_url": args.base_url,
+            "api_key": args.api_key,
+            "timeout": args.timeout,
+            "max_retries": args.max_retries,
+            "image_format": args.image_format,
+            "video_input": args.video_input,
         }
         adapter = load_adapter(args.model, **options)
     except (ValueError, DataError) as err:
@@ -131,26 +172,41 @@ def _run(args: argparse.Namespace) -> int:
         return fail(f"{err}\nOr pass --no-score to run now and score later with `favor-hf score`.")
     try:
         summary = run_benchmark(
-            adapter, records, args.task, args.out, sampling=sampling, shard=args.shard, limit=args.limit,
-            concurrency=args.concurrency, max_consecutive_failures=args.max_consecutive_failures,
+            adapter,
+            records,
+            args.task,
+            args.out,
+            sampling=sampling,
+            shard=args.shard,
+            limit=args.limit,
+            concurrency=args.concurrency,
+            max_consecutive_failures=args.max_consecutive_failures,
         )
     except (ResultsError, RunAborted, OSError) as err:
         return fail(str(err))
     except KeyboardInterrupt:
-        print(f"\ninterrupted; finished items are saved in {args.out}: rerun the same command to resume",
-              file=sys.stderr)
+        print(
+            f"\ninterrupted; finished items are saved in {args.out}: rerun the same command to resume", file=sys.stderr
+        )
         return 130
     finally:
         adapter.close()
     if not args.no_score:
         finals = selected_final_records(args.out, summary.item_ids)
         try:
-            summary.scores = score_records(finals, args.task, judge=args.judge, caption_model=args.caption_model,
-                                           official_hash_seed=args.official_hash_seed)
+            summary.scores = score_records(
+                finals,
+                args.task,
+                judge=args.judge,
+                caption_model=args.caption_model,
+                official_hash_seed=args.official_hash_seed,
+            )
         except (ResourceError, ValueError) as err:
             print(summary.format())
-            return fail(f"scoring failed: {err}\nThe results are saved; score them with "
-                         f"`favor-hf score --results {args.out}` once this is fixed.")
+            return fail(
+                f"scoring failed: {err}\nThe results are saved; score them with "
+                f"`favor-hf score --results {args.out}` once this is fixed."
+            )
         _write_scores(args.json, args.out, args.task, summary.scores)
     print(summary.format())
     return 0
@@ -178,8 +234,9 @@ def _score(args: argparse.Namespace) -> int:
     if args.task and args.task != task:
         return fail(f"{args.results} holds {task} results, not {args.task}")
     try:
-        scores = score_records(finals, task, judge=args.judge, caption_model=args.caption_model,
-                               official_hash_seed=args.official_hash_seed)
+        scores = score_records(
+            finals, task, judge=args.judge, caption_model=args.caption_model, official_hash_seed=args.official_hash_seed
+        )
     except (ResourceError, ValueError) as err:
         return fail(f"scoring failed: {err}")
     print(format_results_header(finals))
@@ -224,7 +281,9 @@ def _frames(args: argparse.Namespace) -> int:
     except ResultsError as err:
         return fail(str(err))
     if not agreement.videos:
-        return fail(f"{args.first} and {args.second} share no video with a frame manifest (lines written "
-                     "before favor-hf recorded frame manifests have none)")
+        return fail(
+            f"{args.first} and {args.second} share no video with a frame manifest (lines written "
+            "before favor-hf recorded frame manifests have none)"
+        )
     print(agreement.summary())
     return 0 if not agreement.differing else 2

@@ -38,8 +38,15 @@ def _sft_export(args: argparse.Namespace) -> int:
     prompt = args.prompt_file.read_text(encoding="utf-8").strip() if args.prompt_file else args.prompt
     try:
         result = export_sft(
-            args.out, train=args.train, data_dir=args.data_dir, formats=args.format or ("llamafactory", "trl", "qwen"),
-            prompt=prompt, target=args.target, mcq=args.mcq, heldout=args.heldout, seed=args.seed,
+            args.out,
+            train=args.train,
+            data_dir=args.data_dir,
+            formats=args.format or ("llamafactory", "trl", "qwen"),
+            prompt=prompt,
+            target=args.target,
+            mcq=args.mcq,
+            heldout=args.heldout,
+            seed=args.seed,
         )
     except DataError as err:
         return _error(in_flags(str(err), {"data_dir=": "--data-dir"}))
@@ -54,9 +61,19 @@ def _sft(args: argparse.Namespace) -> int:
     try:
         sampling = sampling_from_args(args)  # the very flags and rules of favor-hf run
         result = train_sft(
-            args.model, args.train_file, args.out, sampling=sampling, max_steps=args.max_steps, epochs=args.epochs,
-            batch_size=args.batch_size, grad_accum=args.grad_accum, learning_rate=args.learning_rate,
-            lora_r=args.lora_r, seed=args.seed, device=args.device, video_input=args.video_input or "auto",
+            args.model,
+            args.train_file,
+            args.out,
+            sampling=sampling,
+            max_steps=args.max_steps,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            grad_accum=args.grad_accum,
+            learning_rate=args.learning_rate,
+            lora_r=args.lora_r,
+            seed=args.seed,
+            device=args.device,
+            video_input=args.video_input or "auto",
         )
     except (DataError, ValueError) as err:
         return _error(str(err))
@@ -64,7 +81,9 @@ def _sft(args: argparse.Namespace) -> int:
     print(f"trained {args.model} on {result.num_examples:,} examples ({sampling.label}), {len(losses)} steps")
     print(f"loss: first {losses[0]:.4f}, last {losses[-1]:.4f}, min {min(losses):.4f}")
     print(f"saved {result.checkpoint}; evaluate it on the same frames:")
-    print(f"  favor-hf run --model transformers:{result.checkpoint} --data-dir DIR {_sampling_flags(args)} --out results.jsonl")
+    print(
+        f"  favor-hf run --model transformers:{result.checkpoint} --data-dir DIR {_sampling_flags(args)} --out results.jsonl"
+    )
     return 0
 
 
@@ -83,19 +102,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     export.add_argument("--out", required=True, type=Path, help="output folder (one subfolder per format)")
     source = export.add_argument_group("input (one of)")
-    source.add_argument("--train", type=Path, help="FAVOR-Train file: LLaMA-Factory ShareGPT, JSON object/list or JSON Lines")
-    source.add_argument("--data-dir", type=Path,
-                        help="with --train: where clips are looked up (DIR/videos/FAVOR-Train/); alone: a FAVOR "
-                        "data directory (video_perspective.json, videos/FAVOR-Bench/), e.g. from favor-hf synth")
+    source.add_argument(
+        "--train", type=Path, help="FAVOR-Train file: LLaMA-Factory ShareGPT, JSON object/list or JSON Lines"
+    )
+    source.add_argument(
+        "--data-dir",
+        type=Path,
+        help="with --train: where clips are looked up (DIR/videos/FAVOR-Train/); alone: a FAVOR "
+        "data directory (video_perspective.json, videos/FAVOR-Bench/), e.g. from favor-hf synth",
+    )
     export.add_argument("--format", action="append", choices=FORMATS, help="repeatable (default: all three)")
-    export.add_argument("--prompt", default="favor",
-                        help=f"{' or '.join(PROMPTS)}: favor-hf's caption prompt (default, what favor-hf run --task "
-                        "caption asks) or the file's own user turn")
+    export.add_argument(
+        "--prompt",
+        default="favor",
+        help=f"{' or '.join(PROMPTS)}: favor-hf's caption prompt (default, what favor-hf run --task "
+        "caption asks) or the file's own user turn",
+    )
     export.add_argument("--prompt-file", type=Path, help="use this file's text as the prompt instead")
-    export.add_argument("--target", choices=TARGETS, default="caption",
-                        help="caption: the annotation caption; structured: camera motion, subjects and actions as labelled lines")
-    export.add_argument("--mcq", action="store_true", help="add multiple-choice items (the video's questions, else from its annotations)")
-    export.add_argument("--heldout", type=float, default=0.0, help="share of videos held out, by a stable hash of the name (default 0)")
+    export.add_argument(
+        "--target",
+        choices=TARGETS,
+        default="caption",
+        help="caption: the annotation caption; structured: camera motion, subjects and actions as labelled lines",
+    )
+    export.add_argument(
+        "--mcq",
+        action="store_true",
+        help="add multiple-choice items (the video's questions, else from its annotations)",
+    )
+    export.add_argument(
+        "--heldout", type=float, default=0.0, help="share of videos held out, by a stable hash of the name (default 0)"
+    )
     export.add_argument("--seed", type=int, default=0, help="seed of the MCQ distractors (default 0)")
     export.set_defaults(func=_sft_export)
 
@@ -106,7 +143,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the answer only, optional LoRA (merged into the saved checkpoint). The paper's hyperparameters are not "
         "published; the defaults are a starting point.",
     )
-    sft.add_argument("--model", required=True, help="Hub id or local directory (image-text-to-text model with a processor)")
+    sft.add_argument(
+        "--model", required=True, help="Hub id or local directory (image-text-to-text model with a processor)"
+    )
     sft.add_argument("--train-file", required=True, type=Path, help="OUT/trl/train.jsonl of favor-hf sft-export")
     sft.add_argument("--out", required=True, type=Path, help="checkpoint directory (model + processor)")
     add_sampling_options(sft)  # the very flags and rules of favor-hf run
@@ -115,7 +154,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sft.add_argument("--batch-size", type=int, default=1)
     sft.add_argument("--grad-accum", type=int, default=1, help="gradient accumulation steps")
     sft.add_argument("--learning-rate", type=float, default=1e-5)
-    sft.add_argument("--lora-r", type=int, help="train LoRA adapters of this rank (merged on save) instead of all weights")
+    sft.add_argument(
+        "--lora-r", type=int, help="train LoRA adapters of this rank (merged on save) instead of all weights"
+    )
     sft.add_argument("--seed", type=int, default=0)
     sft.add_argument("--device", choices=("cpu",), help="cpu: train on the CPU even when a GPU is present")
     sft.set_defaults(func=_sft)

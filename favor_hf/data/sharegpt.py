@@ -87,7 +87,9 @@ def render_structured(record: dict[str, Any], fields: tuple[str, ...] = tuple(ST
         Motion list: Subject 1: Man [Walks]
     """
     return "\n".join(
-        f"{STRUCTURED_LABELS[name]}: {' '.join(record[name].split())}" for name in fields if record.get(name, "").strip()
+        f"{STRUCTURED_LABELS[name]}: {' '.join(record[name].split())}"
+        for name in fields
+        if record.get(name, "").strip()
     )
 
 

@@ -102,5 +102,7 @@ def write_format(
             _write_json(path, [row(e) for e in items])
         written[split] = path
     if fmt == "llamafactory":
-        _write_json(folder / "dataset_info.json", {f"{name}_{s}": dataset_info_entry(p.name) for s, p in written.items()})
+        _write_json(
+            folder / "dataset_info.json", {f"{name}_{s}": dataset_info_entry(p.name) for s, p in written.items()}
+        )
     return written

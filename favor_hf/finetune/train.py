@@ -118,7 +118,11 @@ class VideoSftCollator:
         answer_mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in ids])
         prompt_ids = batch["input_ids"]
         for key, value in batch.items():  # token-aligned extras (mm_token_type_ids, ...) get zeros for the answer
-            if key not in ("input_ids", "attention_mask") and torch.is_tensor(value) and value.shape == prompt_ids.shape:
+            if (
+                key not in ("input_ids", "attention_mask")
+                and torch.is_tensor(value)
+                and value.shape == prompt_ids.shape
+            ):
                 batch[key] = torch.cat([value, torch.zeros_like(answer_ids)], dim=1)
         batch["input_ids"] = torch.cat([prompt_ids, answer_ids], dim=1)
         batch["attention_mask"] = torch.cat([batch["attention_mask"], answer_mask], dim=1)
@@ -212,8 +216,15 @@ def train_sft(
         "train_file": str(Path(train_file).resolve()),
         "sampling": sampling.label,
         "video_input": adapter.video_input,
-        "settings": {"max_steps": max_steps, "epochs": epochs, "batch_size": batch_size, "grad_accum": grad_accum,
-                     "learning_rate": learning_rate, "lora_r": lora_r, "seed": seed},
+        "settings": {
+            "max_steps": max_steps,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "grad_accum": grad_accum,
+            "learning_rate": learning_rate,
+            "lora_r": lora_r,
+            "seed": seed,
+        },
         **{k: v for k, v in asdict(result).items() if k != "checkpoint"},
     }
     (out / RECIPE_FILE).write_text(json.dumps(recipe, indent=1) + "\n", encoding="utf-8")

@@ -61,11 +61,15 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         except (ValueError, UnicodeDecodeError):
             document = None
         if isinstance(document, dict) and "results" in document and "config" in document:
-            raise ValueError(f"{path}: an lmms-eval results summary; favor-hf scores its per-sample log: rerun lmms-eval "
-                             "with --log_samples and pass the *_samples_favor_bench_*.jsonl file")
+            raise ValueError(
+                f"{path}: an lmms-eval results summary; favor-hf scores its per-sample log: rerun lmms-eval "
+                "with --log_samples and pass the *_samples_favor_bench_*.jsonl file"
+            )
         if isinstance(document, dict) and "ALL" in document:
-            raise ValueError(f"{path}: a VLMEvalKit score file (rounded accuracies only); pass its prediction file "
-                             "{model}_{dataset}.xlsx instead")
+            raise ValueError(
+                f"{path}: a VLMEvalKit score file (rounded accuracies only); pass its prediction file "
+                "{model}_{dataset}.xlsx instead"
+            )
     raise ValueError(
         f"{path}: not a results file favor-hf reads ({', '.join(FORMATS)}): expected a favor-hf run JSON line, "
         "an lmms-eval sample with doc_id, an upstream {video: [answers]} line, or a VLMEvalKit .xlsx/.tsv table"
@@ -115,15 +119,19 @@ def load_results(
         from favor_hf.integrations.upstream import read_upstream
 
         if video_records is None:
-            raise ValueError(f"{path}: upstream output_qa lines carry no options; pass --data-dir (the FAVOR data "
-                             "directory with video_perspective.json) to score or convert them")
+            raise ValueError(
+                f"{path}: upstream output_qa lines carry no options; pass --data-dir (the FAVOR data "
+                "directory with video_perspective.json) to score or convert them"
+            )
         records = read_upstream(path, video_records, model)
     elif fmt == "vlmevalkit":
         from favor_hf.integrations.vlmevalkit import read_predictions
 
         keys = None
         if video_records is not None:
-            keys = {(r["video_name"], i): q["question_key"] for r in video_records for i, q in enumerate(r["questions"])}
+            keys = {
+                (r["video_name"], i): q["question_key"] for r in video_records for i, q in enumerate(r["questions"])
+            }
         records = read_predictions(path, keys, model)
     else:
         from favor_hf.integrations.lmms_eval_logs import read_samples
@@ -136,8 +144,10 @@ def load_results(
         universe = _universe_ids(video_records, records[0]["task"])
         unknown = sorted({r["id"] for r in records} - set(universe))
         if unknown:
-            raise ValueError(f"{path}: {len(unknown)} item(s) not in the data directory, e.g. {unknown[0]!r}; "
-                             "pass the --data-dir the run used")
+            raise ValueError(
+                f"{path}: {len(unknown)} item(s) not in the data directory, e.g. {unknown[0]!r}; "
+                "pass the --data-dir the run used"
+            )
         return set_universe(records, universe)
     return set_universe(records)
 
@@ -163,8 +173,10 @@ def convert_results(
             first = next(iter(merged.values()), record)
             for key in ("task", "model"):
                 if record[key] != first[key]:
-                    raise ValueError(f"{path}: {key} {record[key]!r} differs from {first[key]!r} in {owner[first['id']]}; "
-                                     "convert each run into its own file (or pass --model to name them as one)")
+                    raise ValueError(
+                        f"{path}: {key} {record[key]!r} differs from {first[key]!r} in {owner[first['id']]}; "
+                        "convert each run into its own file (or pass --model to name them as one)"
+                    )
             if record["id"] in merged:
                 raise ValueError(f"item {record['id']!r} is in both {owner[record['id']]} and {path}")
             merged[record["id"]] = record

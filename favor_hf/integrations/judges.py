@@ -44,11 +44,19 @@ def format_judge_table(table: dict[str, Any]) -> str:
     official, strict, full = table["official"], table["strict"], table["official_full_counts"]
     header = ("task", "official %", "strict %", "questions", "official % of full count")
     rows = [
-        (key, f"{official[key]:.2f}", f"{strict[key]:.2f}", str(official["counts"][key]),
-         f"{full[key]:.2f} (/{full['counts'][key]})")
-        for key in ("ALL", *TASK_CODES) if key in official
+        (
+            key,
+            f"{official[key]:.2f}",
+            f"{strict[key]:.2f}",
+            str(official["counts"][key]),
+            f"{full[key]:.2f} (/{full['counts'][key]})",
+        )
+        for key in ("ALL", *TASK_CODES)
+        if key in official
     ]
     lines = aligned_rows(header, rows)
-    lines.append(f"hedged outputs (naming several options): {official['hedged']}; answered {table['answered']}, "
-                 f"failed {table['failed']}")
+    lines.append(
+        f"hedged outputs (naming several options): {official['hedged']}; answered {table['answered']}, "
+        f"failed {table['failed']}"
+    )
     return "\n".join(lines)

@@ -70,7 +70,16 @@ def read_samples(path: str | os.PathLike[str], model: str | None = None) -> list
                 "favor-hf result in its metric fields; only logs of the favor-hf tasks favor_bench_mcq and "
                 "favor_bench_caption can be read"
             )
-        records.append(imported_record(line["id"], line["video"], line["output"], line["reference"],
-                                       model=model or run_model, sampling=sampling, source=source,
-                                       error=line["error"]))
+        records.append(
+            imported_record(
+                line["id"],
+                line["video"],
+                line["output"],
+                line["reference"],
+                model=model or run_model,
+                sampling=sampling,
+                source=source,
+                error=line["error"],
+            )
+        )
     return records

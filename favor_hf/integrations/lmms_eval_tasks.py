@@ -60,22 +60,32 @@ def mcq_docs(placeholder: Any) -> Any:
 
     bench = _load("mcq")
     names = bench.features["task_type"].names
-    return datasets.Dataset.from_list([
-        {"question_key": r["question_key"], "video_name": r["video_name"], "video_path": _path(r),
-         "question": r["question"], "options": r["options"], "correct_answer": r["correct_answer"],
-         "task_type": names[r["task_type"]]}
-        for r in bench
-    ])
+    return datasets.Dataset.from_list(
+        [
+            {
+                "question_key": r["question_key"],
+                "video_name": r["video_name"],
+                "video_path": _path(r),
+                "question": r["question"],
+                "options": r["options"],
+                "correct_answer": r["correct_answer"],
+                "task_type": names[r["task_type"]],
+            }
+            for r in bench
+        ]
+    )
 
 
 def caption_docs(placeholder: Any) -> Any:
     """``process_docs`` of ``favor_bench_caption``: one doc per video, with its annotations."""
     import datasets
 
-    return datasets.Dataset.from_list([
-        {"video_name": r["video_name"], "video_path": _path(r), **{f: r[f] for f in ANNOTATION_FIELDS}}
-        for r in _load("videos")
-    ])
+    return datasets.Dataset.from_list(
+        [
+            {"video_name": r["video_name"], "video_path": _path(r), **{f: r[f] for f in ANNOTATION_FIELDS}}
+            for r in _load("videos")
+        ]
+    )
 
 
 def doc_to_visual(doc: dict[str, Any], lmms_eval_specific_kwargs: dict | None = None) -> list[str]:
@@ -123,8 +133,16 @@ LINE_KEY = "favor_hf"
 def _line(doc: dict[str, Any], results: list[str], item_id: str, reference: dict[str, Any]) -> dict[str, Any]:
     output = results[0] if results else ""
     error = output if isinstance(output, str) and output.startswith(FAILED_PREFIX) else None
-    return imported_record(item_id, doc["video_name"], output, reference, model="lmms-eval", sampling="lmms-eval",
-                           source={"format": "lmms-eval", "file": None}, error=error)
+    return imported_record(
+        item_id,
+        doc["video_name"],
+        output,
+        reference,
+        model="lmms-eval",
+        sampling="lmms-eval",
+        source={"format": "lmms-eval", "file": None},
+        error=error,
+    )
 
 
 def mcq_process_results(doc: dict[str, Any], results: list[str]) -> dict[str, dict[str, Any]]:
@@ -133,7 +151,11 @@ def mcq_process_results(doc: dict[str, Any], results: list[str]) -> dict[str, di
     The answer is judged alone by :func:`favor_hf.mcq.mcq_accuracy`, the code of ``favor-hf score``,
     with both judges; the metric values stay small, so the samples log holds the line once.
     """
-    reference = {"correct_answer": doc["correct_answer"], "options": list(doc["options"]), "task_type": doc["task_type"]}
+    reference = {
+        "correct_answer": doc["correct_answer"],
+        "options": list(doc["options"]),
+        "task_type": doc["task_type"],
+    }
     line = _line(doc, results, doc["question_key"], reference)
     verdict: dict[str, Any] = {"task_type": doc["task_type"], "failed": line["error"] is not None}
     if not verdict["failed"]:
@@ -178,7 +200,14 @@ for _metric in CAPTION_METRICS:
     globals()[f"caption_aggregate_{_metric}"] = partial(_caption_aggregate, _metric)
 
 __all__ = [
-    "caption_doc_to_messages", "caption_doc_to_text", "caption_docs", "caption_process_results", "doc_to_visual",
-    "mcq_doc_to_messages", "mcq_doc_to_text", "mcq_docs", "mcq_process_results",
+    "caption_doc_to_messages",
+    "caption_doc_to_text",
+    "caption_docs",
+    "caption_process_results",
+    "doc_to_visual",
+    "mcq_doc_to_messages",
+    "mcq_doc_to_text",
+    "mcq_docs",
+    "mcq_process_results",
 ]
 __all__ += [f"mcq_aggregate_{m}" for m in MCQ_METRICS] + [f"caption_aggregate_{m}" for m in CAPTION_METRICS]

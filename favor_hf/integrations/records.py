@@ -40,7 +40,9 @@ def json_lines(path: Path, what: str) -> Iterator[tuple[int, Any]]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as err:
-            raise ValueError(f"{path}:{number}: not a JSON line ({err.msg}); a torn last line means the run was cut off") from err
+            raise ValueError(
+                f"{path}:{number}: not a JSON line ({err.msg}); a torn last line means the run was cut off"
+            ) from err
         yield number, value
 
 

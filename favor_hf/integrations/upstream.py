@@ -36,9 +36,15 @@ def read_upstream(
     questions = {r["video_name"]: r["questions"] for r in video_records}
     source = {"format": "upstream", "file": str(path)}
     return [
-        imported_record(q["question_key"], name, entry["output"],
-                        {"correct_answer": q["correct_answer"], "options": q["options"], "task_type": q["task_type"]},
-                        model=model or path.stem, sampling="upstream", source=source)
+        imported_record(
+            q["question_key"],
+            name,
+            entry["output"],
+            {"correct_answer": q["correct_answer"], "options": q["options"], "task_type": q["task_type"]},
+            model=model or path.stem,
+            sampling="upstream",
+            source=source,
+        )
         for name, entry, q in _answered_questions(path, read_upstream_results(path), questions)
     ]
 
@@ -56,7 +62,11 @@ def read_upstream_results(path: str | os.PathLike[str]) -> list[tuple[str, list[
             raise ValueError(f"{path}:{number}: expected {{video: [entries]}} with one video per line")
         video, entries = next(iter(item.items()))
         for k, entry in enumerate(entries):
-            missing = [f for f in ("task_type", "correct_answer", "output", "judge") if not isinstance(entry, dict) or f not in entry]
+            missing = [
+                f
+                for f in ("task_type", "correct_answer", "output", "judge")
+                if not isinstance(entry, dict) or f not in entry
+            ]
             if missing:
                 raise ValueError(f"{path}:{number}: video {video!r} entry {k}: missing field(s) {', '.join(missing)}")
         rows.append((video, entries))
@@ -82,11 +92,15 @@ def _answered_questions(
     for video, entries in rows:
         known = by_stem.get(video_stem(video))
         if known is None:
-            raise ValueError(f"{path}: video {video!r} is not in the question file (looked up with and without .mp4); "
-                             "pass the --data-dir the run used")
+            raise ValueError(
+                f"{path}: video {video!r} is not in the question file (looked up with and without .mp4); "
+                "pass the --data-dir the run used"
+            )
         if len(known) < len(entries):
-            raise ValueError(f"{path}: video {video!r}: {len(entries)} answers but the question file has {len(known)} "
-                             "questions; pass the --data-dir the run used")
+            raise ValueError(
+                f"{path}: video {video!r}: {len(entries)} answers but the question file has {len(known)} "
+                "questions; pass the --data-dir the run used"
+            )
         for index, (entry, q) in enumerate(zip(entries, known)):
             if q["correct_answer"] != entry["correct_answer"]:
                 raise ValueError(
@@ -123,13 +137,16 @@ def score_upstream_results(
     if questions is None:
         checks["judge"] = "stored"
         checks["stored_true_without_answer_text"] = sum(
-            ok and str(e["correct_answer"]).lower() not in str(e["output"] or "").lower() for ok, e in zip(stored, entries)
+            ok and str(e["correct_answer"]).lower() not in str(e["output"] or "").lower()
+            for ok, e in zip(stored, entries)
         )
         result = summarize(stored, tasks, full_counts=full_counts)
         del result["hedged"]
         return {**result, "checks": checks}
-    references = [{"correct_answer": q["correct_answer"], "options": q["options"], "task_type": entry["task_type"]}
-                  for _, entry, q in _answered_questions(path, rows, questions)]
+    references = [
+        {"correct_answer": q["correct_answer"], "options": q["options"], "task_type": entry["task_type"]}
+        for _, entry, q in _answered_questions(path, rows, questions)
+    ]
     outputs = [entry["output"] for entry in entries]
     result = mcq_accuracy(outputs, references, judge=judge, full_counts=full_counts)
     official = [judge_official(o, r["correct_answer"], r["options"]) for o, r in zip(outputs, references)]

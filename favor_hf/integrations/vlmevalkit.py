@@ -37,11 +37,27 @@ from favor_hf.schema import ANNOTATION_FIELDS, TASK_CODES
 DATASET = "FAVOR-Bench"
 """VLMEvalKit's dataset name of FAVOR-Bench (``FavorBench.supported_datasets()``)."""
 TSV_COLUMNS: tuple[str, ...] = (
-    "index", "question_id", "question", "options", "answer", "correct_answer", "task_type", "video", "video_name",
+    "index",
+    "question_id",
+    "question",
+    "options",
+    "answer",
+    "correct_answer",
+    "task_type",
+    "video",
+    "video_name",
     *[f for f in ANNOTATION_FIELDS if f != "num_subjects"],
 )
 """Columns of VLMEvalKit's FAVOR-Bench TSV, in its order."""
-_TEXT_COLUMNS: tuple[str, ...] = ("prediction", "options", "answer", "correct_answer", "task_type", "video", "video_name")
+_TEXT_COLUMNS: tuple[str, ...] = (
+    "prediction",
+    "options",
+    "answer",
+    "correct_answer",
+    "task_type",
+    "video",
+    "video_name",
+)
 _SAMPLING = re.compile(r"_(?:(\d+(?:\.\d+)?)fps|(\d+)frame)", re.IGNORECASE)
 
 
@@ -58,14 +74,18 @@ def _read_table(path: Path) -> Any:
             return pd.read_excel(path, dtype=text)
         return pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=text)
     except Exception as err:  # pandas raises many types for a bad file
-        raise VLMEvalKitError(f"{path}: cannot read as a VLMEvalKit prediction table ({type(err).__name__}: {err})") from err
+        raise VLMEvalKitError(
+            f"{path}: cannot read as a VLMEvalKit prediction table ({type(err).__name__}: {err})"
+        ) from err
 
 
 def _column(columns: Any, path: Path, *names: str) -> str:
     for name in names:
         if name in columns:
             return name
-    raise VLMEvalKitError(f"{path}: no column {' or '.join(map(repr, names))}; is it a VLMEvalKit FavorBench prediction file?")
+    raise VLMEvalKitError(
+        f"{path}: no column {' or '.join(map(repr, names))}; is it a VLMEvalKit FavorBench prediction file?"
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -127,7 +147,9 @@ def read_predictions(
         name = str(_cell(row[video]) or "").removesuffix(".mp4")
         task_type = _cell(row["task_type"])
         if task_type not in TASK_CODES:
-            raise VLMEvalKitError(f"{where}: field 'task_type' is {task_type!r}, expected one of {', '.join(TASK_CODES)}")
+            raise VLMEvalKitError(
+                f"{where}: field 'task_type' is {task_type!r}, expected one of {', '.join(TASK_CODES)}"
+            )
         options = _options(_cell(row["options"]), where)
         correct = str(_cell(row[answer]))
         if correct not in options:
@@ -138,8 +160,17 @@ def read_predictions(
         key = (question_keys or {}).get((name, position), f"{name}_{position + 1}")
         output = _cell(row[prediction])
         reference = {"correct_answer": correct, "options": options, "task_type": task_type}
-        records.append(imported_record(key, name, "" if output is None else str(output), reference,
-                                       model=model or guessed_model, sampling=sampling, source=source))
+        records.append(
+            imported_record(
+                key,
+                name,
+                "" if output is None else str(output),
+                reference,
+                model=model or guessed_model,
+                sampling=sampling,
+                source=source,
+            )
+        )
     return records
 
 
@@ -155,7 +186,9 @@ class BenchFolder:
 
     def summary(self) -> str:
         """Human-readable lines, ending with how to point VLMEvalKit at the folder."""
-        lines = [f"wrote {self.tsv} ({self.questions:,} questions) and {self.videos:,} clips in {self.tsv.parent / 'videos'}"]
+        lines = [
+            f"wrote {self.tsv} ({self.questions:,} questions) and {self.videos:,} clips in {self.tsv.parent / 'videos'}"
+        ]
         if self.missing_videos:
             shown = ", ".join(self.missing_videos[:3])
             lines.append(f"  missing clips: {len(self.missing_videos):,} (e.g. {shown}); VLMEvalKit needs every clip")
@@ -170,10 +203,18 @@ def tsv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         name = record["video_name"]
         shared = {"video": name, "video_name": name, **{f: record.get(f, "") for f in TSV_COLUMNS[9:]}}
         for position, q in enumerate(record["questions"]):
-            rows.append({
-                "index": len(rows), "question_id": position, "question": q["question"], "options": repr(list(q["options"])),
-                "answer": q["correct_answer"], "correct_answer": q["correct_answer"], "task_type": q["task_type"], **shared,
-            })
+            rows.append(
+                {
+                    "index": len(rows),
+                    "question_id": position,
+                    "question": q["question"],
+                    "options": repr(list(q["options"])),
+                    "answer": q["correct_answer"],
+                    "correct_answer": q["correct_answer"],
+                    "task_type": q["task_type"],
+                    **shared,
+                }
+            )
     return rows
 
 
@@ -198,8 +239,13 @@ def write_bench(data_dir: str | os.PathLike[str], out: str | os.PathLike[str], o
         raise FileExistsError(f"{bench} exists; pass --overwrite to replace it")
     bench.mkdir(parents=True, exist_ok=True)
     source = [
-        {"video_name": r["video_name"], **{f: r.get(f, "") for f in ANNOTATION_FIELDS},
-         "questions": [{k: q[k] for k in ("question", "options", "correct_answer", "task_type")} for q in r["questions"]]}
+        {
+            "video_name": r["video_name"],
+            **{f: r.get(f, "") for f in ANNOTATION_FIELDS},
+            "questions": [
+                {k: q[k] for k in ("question", "options", "correct_answer", "task_type")} for q in r["questions"]
+            ],
+        }
         for r in records
     ]
     (bench / "video_perspective.json").write_text(json.dumps(source, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -35,7 +35,9 @@ def _parse_id(name: str, parameter: str | None, model_id: str, signature: inspec
         try:
             return {parameter: int(model_id)}
         except ValueError:
-            raise ValueError(f"{name}:{model_id}: the ID of {name!r} is its integer {parameter}, e.g. {name}:0") from None
+            raise ValueError(
+                f"{name}:{model_id}: the ID of {name!r} is its integer {parameter}, e.g. {name}:0"
+            ) from None
     return {parameter: model_id}
 
 
@@ -53,7 +55,9 @@ def load_adapter(spec: str, **options: Any) -> ModelAdapter:
     """
     name, _, model_id = spec.partition(":")
     if name not in ADAPTERS:
-        raise ValueError(f"unknown adapter {name!r} in {spec!r}: expected ADAPTER:ID with ADAPTER one of {', '.join(ADAPTERS)}")
+        raise ValueError(
+            f"unknown adapter {name!r} in {spec!r}: expected ADAPTER:ID with ADAPTER one of {', '.join(ADAPTERS)}"
+        )
     module_name, class_name, parameter = ADAPTERS[name]
     cls = getattr(importlib.import_module(module_name), class_name)
     signature = inspect.signature(cls.__init__)

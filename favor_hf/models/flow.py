@@ -50,6 +50,7 @@ def match_option(label: str, options: list[str]) -> int:
     Prefers options naming ``label`` (every keyword group matched) and no other motion, so
     for ``pan_right`` ``"Pans to the right"`` wins over ``"Camera shakes, pans to the right"``.
     """
+
     def hits(text: str, name: str) -> int:
         return sum(any(word in text for word in group) for group in _KEYWORDS[name])
 

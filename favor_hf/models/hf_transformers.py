@@ -68,7 +68,9 @@ class TransformersAdapter(ModelAdapter):
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         if not model_id:
-            raise ValueError("transformers adapter needs a model id or path, e.g. transformers:HuggingFaceTB/SmolVLM2-2.2B-Instruct")
+            raise ValueError(
+                "transformers adapter needs a model id or path, e.g. transformers:HuggingFaceTB/SmolVLM2-2.2B-Instruct"
+            )
         if dtype not in DTYPES:
             raise ValueError(f"dtype {dtype!r}: expected one of {', '.join(DTYPES)}")
         if batch_size < 1:
@@ -88,12 +90,18 @@ class TransformersAdapter(ModelAdapter):
         offline = hub_offline_reason()  # then only local files: an error in seconds, not minutes of retries
         try:
             self.processor = AutoProcessor.from_pretrained(model_id, local_files_only=offline is not None)
-            self.model = AutoModelForImageTextToText.from_pretrained(model_id, local_files_only=offline is not None, **kwargs)
+            self.model = AutoModelForImageTextToText.from_pretrained(
+                model_id, local_files_only=offline is not None, **kwargs
+            )
         except (OSError, ValueError) as err:
             raise ValueError(
                 f"cannot load {model_id!r} as an image-text-to-text model with its processor ({err}). Pass a Hub id "
                 "or a local directory with config.json, the weights and the processor files."
-                + (f" Offline ({offline}), only local directories and models in the Hugging Face cache load." if offline else "")
+                + (
+                    f" Offline ({offline}), only local directories and models in the Hugging Face cache load."
+                    if offline
+                    else ""
+                )
             ) from err
         if device != "auto":
             self.model.to(device)
@@ -105,7 +113,9 @@ class TransformersAdapter(ModelAdapter):
             raise ValueError(f"{model_id!r}: the processor has no chat template; use an instruction-tuned model")
         takes_video = getattr(self.processor, "video_processor", None) is not None
         if video_input == "video" and not takes_video:
-            raise ValueError(f"{model_id!r}: its processor ({type(self.processor).__name__}) takes no video; use images")
+            raise ValueError(
+                f"{model_id!r}: its processor ({type(self.processor).__name__}) takes no video; use images"
+            )
         self.video_input = "video" if video_input == "video" or (video_input == "auto" and takes_video) else "images"
 
     def _text(self, request: ModelInput) -> str:

@@ -22,6 +22,19 @@ from favor_hf.video.decode import (
 from favor_hf.video.presets import Clip, Sampling, official_clip, official_nframes
 
 __all__ = [
-    "Clip", "FrameTable", "SampledFrames", "Sampling", "VideoError", "VideoInfo", "decode_frames", "fps_indices", "frame_table",
-    "official_clip", "official_nframes", "probe", "sample_frames", "sample_indices", "sample_video",
+    "Clip",
+    "FrameTable",
+    "SampledFrames",
+    "Sampling",
+    "VideoError",
+    "VideoInfo",
+    "decode_frames",
+    "fps_indices",
+    "frame_table",
+    "official_clip",
+    "official_nframes",
+    "probe",
+    "sample_frames",
+    "sample_indices",
+    "sample_video",
 ]

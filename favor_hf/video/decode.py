@@ -129,7 +129,12 @@ def frame_table(path: str | os.PathLike[str]) -> FrameTable | None:
             raise VideoError(f"{path}: cannot read packets ({err})") from err
         time_base = float(stream.time_base or 0)
         fps = float(stream.average_rate or stream.guessed_rate or 0.0)
-    if not packets or not time_base or any(pts is None for pts, _ in packets) or len({p for p, _ in packets}) < len(packets):
+    if (
+        not packets
+        or not time_base
+        or any(pts is None for pts, _ in packets)
+        or len({p for p, _ in packets}) < len(packets)
+    ):
         return None
     packets.sort()
     return FrameTable([pts for pts, _ in packets], [i for i, (_, key) in enumerate(packets) if key], time_base, fps)

@@ -160,7 +160,8 @@ class Sampling:
     def label(self) -> str:
         """``"fps=1,max_side=448"``, ``"frames=8,max_pixels=151200"`` or ``"official"``: recorded in every result line."""
         pixels = "".join(
-            f",{name}={getattr(self, name)}" for name in ("min_pixels", "max_pixels", "total_pixels")
+            f",{name}={getattr(self, name)}"
+            for name in ("min_pixels", "max_pixels", "total_pixels")
             if getattr(self, name) is not None
         )
         if self.official:
@@ -178,7 +179,9 @@ class Sampling:
         """Decode ``path`` and return its :class:`Clip` under this preset."""
         if self.official:
             return official_clip(
-                path, min_pixels=self.min_pixels, max_pixels=self.max_pixels or OFFICIAL_MAX_PIXELS,
+                path,
+                min_pixels=self.min_pixels,
+                max_pixels=self.max_pixels or OFFICIAL_MAX_PIXELS,
                 total_pixels=self.total_pixels,
             )
         import av
@@ -213,7 +216,11 @@ def official_nframes(total_frames: int, video_fps: float, fps: float = OFFICIAL_
 
 
 def budget_size(
-    height: int, width: int, nframes: int, min_pixels: int | None = None, max_pixels: int | None = None,
+    height: int,
+    width: int,
+    nframes: int,
+    min_pixels: int | None = None,
+    max_pixels: int | None = None,
     total_pixels: int | None = None,
 ) -> tuple[int, int]:
     """Frame size of qwen-vl-utils 0.0.8: multiples of 28 within the per-frame pixel budget.
@@ -245,7 +252,9 @@ def resize_to_budget(
 
 
 def official_clip(
-    path: str | os.PathLike[str], min_pixels: int | None = None, max_pixels: int | None = OFFICIAL_MAX_PIXELS,
+    path: str | os.PathLike[str],
+    min_pixels: int | None = None,
+    max_pixels: int | None = OFFICIAL_MAX_PIXELS,
     total_pixels: int | None = None,
 ) -> Clip:
     """The frames the official Qwen2.5-VL runs fed for ``path``, read by qwen-vl-utils (decord backend).
@@ -260,7 +269,9 @@ def official_clip(
         import decord
         from qwen_vl_utils import vision_process
     except ImportError as err:
-        raise VideoError(f"the official preset needs qwen-vl-utils and decord: pip install 'favor-hf[video]' ({err})") from err
+        raise VideoError(
+            f"the official preset needs qwen-vl-utils and decord: pip install 'favor-hf[video]' ({err})"
+        ) from err
     path = Path(path)
     if not path.is_file():
         raise VideoError(f"{path}: video file not found")
@@ -278,15 +289,25 @@ def official_clip(
         raise VideoError(f"{path}: decord cannot read it ({err})") from err
     nframes = official_nframes(total, video_fps)
     resized_height, resized_width = budget_size(height, width, nframes, min_pixels, max_pixels, total_pixels)
-    element = {"type": "video", "video": str(path), "nframes": nframes,
-               "resized_height": resized_height, "resized_width": resized_width}
+    element = {
+        "type": "video",
+        "video": str(path),
+        "nframes": nframes,
+        "resized_height": resized_height,
+        "resized_width": resized_width,
+    }
     video, metadata = vision_process.fetch_video(element, return_video_metadata=True)
     if metadata.get("video_backend") != "decord":
         raise VideoError(f"{path}: qwen-vl-utils fell back to {metadata.get('video_backend')} (decord failed on it)")
     indices = [int(i) for i in metadata["frames_indices"]]
     frames = video.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
     return Clip(
-        frames, indices, [i / video_fps for i in indices],
-        f"decord {decord.__version__} via qwen-vl-utils {version('qwen-vl-utils')}", video_fps, total,
-        processor_fps=OFFICIAL_PROCESSOR_FPS, float_video=True,
+        frames,
+        indices,
+        [i / video_fps for i in indices],
+        f"decord {decord.__version__} via qwen-vl-utils {version('qwen-vl-utils')}",
+        video_fps,
+        total,
+        processor_fps=OFFICIAL_PROCESSOR_FPS,
+        float_video=True,
     )

@@ -23,7 +23,7 @@ import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,11 +146,18 @@ def judge_captions(
     """
     records = [r for r in load_final_records(results) if r.get("error") is None]
     if not records or records[0]["task"] != "caption":
-        raise ResultsError(f"{results}: not a caption results file of `favor-hf run --task caption` with finished items")
+        raise ResultsError(
+            f"{results}: not a caption results file of `favor-hf run --task caption` with finished items"
+        )
     if limit is not None:
         records = records[:limit]
     first = records[0]
-    identity = {"task": JUDGE_TASK, "model": adapter.name, "sampling": first["sampling"], "universe": first.get("universe")}
+    identity = {
+        "task": JUDGE_TASK,
+        "model": adapter.name,
+        "sampling": first["sampling"],
+        "universe": first.get("universe"),
+    }
     summary = JudgeSummary(str(out), adapter.name, len(records))
     with ResultsStore(out) as store:
         check_identity(store.records, identity, str(out))
@@ -163,18 +170,30 @@ def judge_captions(
         done = {key for key, line in final_records(store.records, str(out)).items() if line.get("error") is None}
         pending = [r for r in records if r["id"] not in done]
         summary.skipped = len(records) - len(pending)
-        bar = tqdm(total=len(records), initial=summary.skipped, unit="caption", desc=f"judge {adapter.name}",
-                   disable=not progress, dynamic_ncols=True)
+        bar = tqdm(
+            total=len(records),
+            initial=summary.skipped,
+            unit="caption",
+            desc=f"judge {adapter.name}",
+            disable=not progress,
+            dynamic_ncols=True,
+        )
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="favor-judge") as pool:
             futures = {pool.submit(_judge_one, adapter, record): record for record in pending}
             for future in as_completed(futures):
                 record, outcome = futures[future], future.result()
-                store.append({
-                    "id": record["id"], "video": record["video"], **identity,
-                    "judged_model": first["model"], "prompt_sha1": PROMPT_SHA1,
-                    "caption_sha1": hashlib.sha1((record["output"] or "").encode("utf-8")).hexdigest(),
-                    **outcome, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                })
+                store.append(
+                    {
+                        "id": record["id"],
+                        "video": record["video"],
+                        **identity,
+                        "judged_model": first["model"],
+                        "prompt_sha1": PROMPT_SHA1,
+                        "caption_sha1": hashlib.sha1((record["output"] or "").encode("utf-8")).hexdigest(),
+                        **outcome,
+                        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    }
+                )
                 if outcome["error"] is None:
                     summary.judged += 1
                 else:
@@ -187,4 +206,3 @@ def judge_captions(
         summary.correctness = sum(line["correctness"] for line in finished) / len(finished)
         summary.detail = sum(line["detail"] for line in finished) / len(finished)
     return summary
-

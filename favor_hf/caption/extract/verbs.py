@@ -22,46 +22,155 @@ from favor_hf.resources import ensure_nltk_resources
 
 CAMERA_VOCABULARY: dict[str, frozenset[str]] = {
     "shake": frozenset({"shakes", "vibrates", "unstable", "trembles", "wobbles", "shakily", "shake", "shaky"}),
-    "pan": frozenset({
-        "panning", "moves horizontally", "moves left to right", "moves right to left", "pans", "pan",
-        "panning shot", "pan left", "pan right", "pan upward", "pan downward", "right pan", "left pan",
-    }),
-    "tilt": frozenset({
-        "tilting", "moves vertically", "moves up and down", "moves up to down", "moves down to up", "tilts",
-        "tilt", "tilt down", "tilt up", "upward tilt", "downward tilt",
-    }),
+    "pan": frozenset(
+        {
+            "panning",
+            "moves horizontally",
+            "moves left to right",
+            "moves right to left",
+            "pans",
+            "pan",
+            "panning shot",
+            "pan left",
+            "pan right",
+            "pan upward",
+            "pan downward",
+            "right pan",
+            "left pan",
+        }
+    ),
+    "tilt": frozenset(
+        {
+            "tilting",
+            "moves vertically",
+            "moves up and down",
+            "moves up to down",
+            "moves down to up",
+            "tilts",
+            "tilt",
+            "tilt down",
+            "tilt up",
+            "upward tilt",
+            "downward tilt",
+        }
+    ),
     "zoom": frozenset({"zooms", "zooms in", "zooms out", "magnifies", "reduces", "zoom", "zoom in", "zoom out"}),
     "follow": frozenset({"follows", "tracks", "pursues", "maintains focus on", "following"}),
     "steady": frozenset({"stable", "stationary", "fixed", "still", "doesn't move", "steadily", "steady", "stabilized"}),
-    "dolly": frozenset({
-        "dollies", "moves forward", "moves backward", "approaches", "retreats", "dolly", "dolly in", "dolly out",
-        "forward dolly", "backward dolly", "left dolly", "right dolly", "forward dolly movement",
-    }),
+    "dolly": frozenset(
+        {
+            "dollies",
+            "moves forward",
+            "moves backward",
+            "approaches",
+            "retreats",
+            "dolly",
+            "dolly in",
+            "dolly out",
+            "forward dolly",
+            "backward dolly",
+            "left dolly",
+            "right dolly",
+            "forward dolly movement",
+        }
+    ),
     "truck": frozenset({"trucks", "moves sideways", "slides", "shifts laterally", "truck right", "truck left"}),
     "pedestal": frozenset({"pedestals", "moves up", "moves down", "rises", "lowers"}),
     "arc": frozenset({"arcs", "circles", "curves around", "orbits", "rotating shot", "rotating camera movement"}),
-    "upward": frozenset({
-        "up", "higher", "rising", "ascending", "upwards motion", "upward camera movement",
-        "upward-right camera movement", "upward-left camera movement",
-    }),
-    "downward": frozenset({
-        "down", "lower", "falling", "descending", "downwards motion", "downward camera movement",
-        "downward-left camera movement", "downward-right camera movement",
-    }),
+    "upward": frozenset(
+        {
+            "up",
+            "higher",
+            "rising",
+            "ascending",
+            "upwards motion",
+            "upward camera movement",
+            "upward-right camera movement",
+            "upward-left camera movement",
+        }
+    ),
+    "downward": frozenset(
+        {
+            "down",
+            "lower",
+            "falling",
+            "descending",
+            "downwards motion",
+            "downward camera movement",
+            "downward-left camera movement",
+            "downward-right camera movement",
+        }
+    ),
     "rightward": frozenset({"right", "to the right", "rightwards", "rightward motion", "rightward camera movement"}),
     "leftward": frozenset({"left", "to the left", "leftwards", "leftward motion", "leftward camera movement"}),
-    "camera_motion": frozenset({
-        "camera", "cam", "scene transition", "shifts", "moves", "movement", "capture", "filming", "recording",
-        "videographer", "cinematographer", "cinematography", "shot", "angle", "perspective", "frame", "focus",
-        "unstabilized", "cuts", "transitions", "framing", "close-up", "medium shot", "long shot", "wide shot",
-        "tracking shot", "handheld", "scene", "background", "foreground", "video", "clip", "footage", "sequence",
-        "view", "frames", "filmed", "recorded", "captured", "moving", "push forward", "pull back", "push in",
-        "pull out", "upper left", "lower left", "upper right", "lower right", "backward motion",
-        "forward movement", "backward camera movement", "forward camera movement",
-        "alternates between light and dark", "scene becomes clear", "screen turns black", "screen darkens",
-        "screen brightens", "image blurs", "forward push", "backward pull", "upper-left camera movement",
-        "lower-left camera movement", "lower-right camera movement", "upper-right camera movement",
-    }),
+    "camera_motion": frozenset(
+        {
+            "camera",
+            "cam",
+            "scene transition",
+            "shifts",
+            "moves",
+            "movement",
+            "capture",
+            "filming",
+            "recording",
+            "videographer",
+            "cinematographer",
+            "cinematography",
+            "shot",
+            "angle",
+            "perspective",
+            "frame",
+            "focus",
+            "unstabilized",
+            "cuts",
+            "transitions",
+            "framing",
+            "close-up",
+            "medium shot",
+            "long shot",
+            "wide shot",
+            "tracking shot",
+            "handheld",
+            "scene",
+            "background",
+            "foreground",
+            "video",
+            "clip",
+            "footage",
+            "sequence",
+            "view",
+            "frames",
+            "filmed",
+            "recorded",
+            "captured",
+            "moving",
+            "push forward",
+            "pull back",
+            "push in",
+            "pull out",
+            "upper left",
+            "lower left",
+            "upper right",
+            "lower right",
+            "backward motion",
+            "forward movement",
+            "backward camera movement",
+            "forward camera movement",
+            "alternates between light and dark",
+            "scene becomes clear",
+            "screen turns black",
+            "screen darkens",
+            "screen brightens",
+            "image blurs",
+            "forward push",
+            "backward pull",
+            "upper-left camera movement",
+            "lower-left camera movement",
+            "lower-right camera movement",
+            "upper-right camera movement",
+        }
+    ),
 }
 """The official domain knowledge: a camera-motion concept -> its surface forms."""
 
@@ -80,8 +189,15 @@ ACTION_SYNONYMS: dict[str, frozenset[str]] = {
 SYNONYM_VERB_PAIRS: frozenset[frozenset[str]] = frozenset(
     frozenset(pair)
     for pair in [
-        ("interact", "use"), ("interact", "type"), ("type", "keyboard"), ("begin", "start"),
-        ("position", "place"), ("put", "place"), ("sit", "seat"), ("walk", "move"), ("look", "watch"),
+        ("interact", "use"),
+        ("interact", "type"),
+        ("type", "keyboard"),
+        ("begin", "start"),
+        ("position", "place"),
+        ("put", "place"),
+        ("sit", "seat"),
+        ("walk", "move"),
+        ("look", "watch"),
     ]
 )
 """Verb pairs the official scorer treats as synonyms outright."""
@@ -129,7 +245,9 @@ class WordNetVerbs:
                     continue
                 fields = line.split()
                 synset_count, pointer_count = int(fields[2]), int(fields[3])
-                self._offsets[fields[0]] = [int(offset) for offset in fields[6 + pointer_count : 6 + pointer_count + synset_count]]
+                self._offsets[fields[0]] = [
+                    int(offset) for offset in fields[6 + pointer_count : 6 + pointer_count + synset_count]
+                ]
         with root.join("verb.exc").open(encoding="utf8") as lines:
             self._exceptions = {fields[0]: fields[1:] for fields in map(str.split, lines) if fields}
         self._names: dict[int, list[str]] = {}
@@ -197,7 +315,7 @@ class VerbAnalyzer:
 
     @classmethod
     @functools.lru_cache(maxsize=4)
-    def shared(cls, motion_verbs: tuple[str, ...]) -> "VerbAnalyzer":
+    def shared(cls, motion_verbs: tuple[str, ...]) -> VerbAnalyzer:
         """One analyzer per verb list and process, so that its memos serve every later call
         (what it computes depends only on the text, the verb list and the NLTK data)."""
         return cls(motion_verbs)

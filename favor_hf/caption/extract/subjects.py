@@ -6,8 +6,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from favor_hf.caption.extract_camera import remove_camera_parts
-from favor_hf.caption.extract_lexicon import Lexicon, compiled, fold, is_word_char
+from favor_hf.caption.extract.camera import remove_camera_parts
+from favor_hf.caption.extract.lexicon import Lexicon, compiled, fold, is_word_char
 
 _I = re.IGNORECASE
 _PUNCT = re.compile(r"[.,;:]")
@@ -15,14 +15,30 @@ _CONNECTORS = [re.compile(rf"\b{c}\b", _I) for c in ("and", "while", "then", "as
 _ATTRIBUTE_MARKERS = [
     re.compile(rf"^\s*{m}\s+")
     for m in (
-        r"\bwith\b", r"\bin\b", r"\bwearing\b", r"\bholding\b", r"\bcarrying\b", r"\bwho\s+is\b",
-        r"\bdressed\s+in\b", r"\bhaving\b", r"\bclad\s+in\b", r"\bequipped\s+with\b", r"\bfeaturing\b",
+        r"\bwith\b",
+        r"\bin\b",
+        r"\bwearing\b",
+        r"\bholding\b",
+        r"\bcarrying\b",
+        r"\bwho\s+is\b",
+        r"\bdressed\s+in\b",
+        r"\bhaving\b",
+        r"\bclad\s+in\b",
+        r"\bequipped\s+with\b",
+        r"\bfeaturing\b",
         r"\bdisplaying\b",
     )
 ]
 _SCENE_WORDS = (
-    "video sequence begins with", "video shows", "video begins with", "the scene shows", "in the scene",
-    "in the video", "in the frame", "appears to be", "what appears to be",
+    "video sequence begins with",
+    "video shows",
+    "video begins with",
+    "the scene shows",
+    "in the scene",
+    "in the video",
+    "in the frame",
+    "appears to be",
+    "what appears to be",
 )
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "and", "or"}
 # (pattern, prefix of the attribute text, group that follows the prefix)
@@ -46,13 +62,32 @@ _ACTION_VERBS = re.compile(
 _ING_VERBS = [
     re.compile(rf"\b{v}\b")
     for v in (
-        "walking", "running", "jumping", "sitting", "standing", "looking", "speaking", "talking", "reaching",
-        "grabbing", "taking", "putting", "placing", "gesturing", "smiling", "frowning", "laughing", "crying",
+        "walking",
+        "running",
+        "jumping",
+        "sitting",
+        "standing",
+        "looking",
+        "speaking",
+        "talking",
+        "reaching",
+        "grabbing",
+        "taking",
+        "putting",
+        "placing",
+        "gesturing",
+        "smiling",
+        "frowning",
+        "laughing",
+        "crying",
     )
 ]
 _ATTRIBUTE_PREFIXES = ("with ", "in ", "having ", "featuring ", "displaying ")
 _CLOTHING_REWRITES = {
-    "dressed in a": "wearing a", "dressed in the": "wearing the", "clad in a": "wearing a", "clad in the": "wearing the",
+    "dressed in a": "wearing a",
+    "dressed in the": "wearing the",
+    "clad in a": "wearing a",
+    "clad in the": "wearing the",
 }
 _APPEARANCE_WORDS = ("wearing", "dressed", "holding", "carrying", "with", "glasses", "shirt", "hat")
 _AGE_WORDS = ["young", "old", "elderly", "middle-aged"]

@@ -22,11 +22,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from favor_hf.caption.config import CaptionScoreConfig
-from favor_hf.caption.embed_cache import weights_sha256
+from favor_hf.caption.score.config import CaptionScoreConfig
+from favor_hf.caption.score.embed_cache import weights_sha256
 
 if TYPE_CHECKING:
-    from favor_hf.caption.encoder import Encoder
+    from favor_hf.caption.score.encoder import Encoder
 
 _NLTK_DATA = ("tokenizers/punkt_tab/english", "taggers/averaged_perceptron_tagger_eng", "corpora/wordnet")
 
@@ -67,7 +67,7 @@ def config_tag(config: CaptionScoreConfig) -> str:
 
 
 def score_signature(
-    model: "Encoder", model_name: str, word_lists: dict[str, Any], config: CaptionScoreConfig, hash_seed: int
+    model: Encoder, model_name: str, word_lists: dict[str, Any], config: CaptionScoreConfig, hash_seed: int
 ) -> str:
     """The signature of a caption score computed with these inputs (see the module docs)."""
     import nltk

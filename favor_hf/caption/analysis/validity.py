@@ -36,7 +36,10 @@ DIRECTION_AXES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"up", "upward", "upwards", "upper", "rises", "raises", "ascends"}),
         frozenset({"down", "downward", "downwards", "lower", "lowers", "descends"}),
     ),
-    "in/out": (frozenset({"in", "into", "inward", "inwards", "enters"}), frozenset({"out", "outward", "outwards", "exits"})),
+    "in/out": (
+        frozenset({"in", "into", "inward", "inwards", "enters"}),
+        frozenset({"out", "outward", "outwards", "exits"}),
+    ),
     "forward/backward": (frozenset({"forward", "forwards", "ahead"}), frozenset({"backward", "backwards", "back"})),
     "clockwise/counter-clockwise": (
         frozenset({"clockwise"}),
@@ -84,8 +87,15 @@ def direction_conflicts(alignment: Mapping[str, Any]) -> list[dict[str, Any]]:
     for part, pair in _matched_pairs(alignment):
         axis = opposite_axis(pair["predicted"], pair["reference"])
         if axis:
-            conflicts.append({"part": part, "predicted": pair["predicted"], "reference": pair["reference"],
-                              "similarity": pair.get("similarity"), "axis": axis})
+            conflicts.append(
+                {
+                    "part": part,
+                    "predicted": pair["predicted"],
+                    "reference": pair["reference"],
+                    "similarity": pair.get("similarity"),
+                    "axis": axis,
+                }
+            )
     return conflicts
 
 
@@ -137,15 +147,24 @@ def validity_summary(
         refs += list(references)
     if model_name:
         score_options["model_name"] = model_name
-    scored = score_captions(predictions, refs, return_details=True, show_progress=show_progress, **score_options)["details"]
+    scored = score_captions(predictions, refs, return_details=True, show_progress=show_progress, **score_options)[
+        "details"
+    ]
     finals = [video["final_score"] for video in scored]
     generic, empty = finals[:videos], finals[videos : 2 * videos]
     ceiling = finals[2 * videos :] if have_ceiling else [None] * videos
     per_video = []
     for index, video in enumerate(details):
         conflicts = direction_conflicts(video.get("alignment") or {})
-        per_video.append({"final_score": video["final_score"], "ceiling": ceiling[index], "floor_generic": generic[index],
-                          "floor_empty": empty[index], "direction_conflicts": conflicts})
+        per_video.append(
+            {
+                "final_score": video["final_score"],
+                "ceiling": ceiling[index],
+                "floor_generic": generic[index],
+                "floor_empty": empty[index],
+                "direction_conflicts": conflicts,
+            }
+        )
     score, floor, top = _mean([v["final_score"] for v in details]), _mean(generic), _mean(ceiling)
     return {
         "score": score,

@@ -39,7 +39,7 @@ import numpy as np
 from favor_hf.resources import cache_dir
 
 if TYPE_CHECKING:
-    from favor_hf.caption.encoder import Encoder
+    from favor_hf.caption.score.encoder import Encoder
 
 CACHE_ENV = "FAVOR_EMBEDDING_CACHE"
 _MAGIC = b"FAVOR-EMBEDDINGS 1\n"
@@ -121,12 +121,19 @@ class EmbeddingCache:
 
     def _write(self, vectors: Mapping[str, np.ndarray]) -> str:
         first = next(iter(vectors.values()))
-        header = {"fingerprint": self.fingerprint, "dim": int(first.size), "dtype": first.dtype.str, "count": len(vectors)}
+        header = {
+            "fingerprint": self.fingerprint,
+            "dim": int(first.size),
+            "dtype": first.dtype.str,
+            "count": len(vectors),
+        }
         parts = [_MAGIC, json.dumps(header, sort_keys=True).encode() + b"\n"]
         for text, vector in vectors.items():
             if vector.dtype != first.dtype or vector.size != first.size:
-                raise ValueError(f"embedding of {text!r} has dtype {vector.dtype} and size {vector.size}, "
-                                 f"not {first.dtype} and {first.size}")
+                raise ValueError(
+                    f"embedding of {text!r} has dtype {vector.dtype} and size {vector.size}, "
+                    f"not {first.dtype} and {first.size}"
+                )
             encoded = text.encode("utf-8")
             parts += [_LENGTH.pack(len(encoded)), encoded, np.ascontiguousarray(vector).tobytes()]
         data = b"".join(parts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from favor_hf.caption.extract_lexicon import Lexicon
+from favor_hf.caption.extract.lexicon import Lexicon
 
 # Tried in this order; an earlier pattern claims the text it covers.
 _CAMERA_PATTERNS = [

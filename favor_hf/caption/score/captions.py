@@ -10,15 +10,18 @@ those of the other videos.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from favor_hf.caption.config import CaptionScoreConfig, resolve_config
-from favor_hf.caption.embed import DEFAULT_MODEL, EmbeddingTable, load_sentence_model
-from favor_hf.caption.match import (
+from favor_hf.caption.extract.set_orders import DEFAULT_HASH_SEED
+from favor_hf.caption.extract.verbs import VerbAnalyzer
+from favor_hf.caption.score.config import CaptionScoreConfig, resolve_config
+from favor_hf.caption.score.embed import DEFAULT_MODEL, EmbeddingTable, load_sentence_model
+from favor_hf.caption.score.match import (
     ActionMatch,
     SubjectPair,
     harmonic_mean,
@@ -26,11 +29,9 @@ from favor_hf.caption.match import (
     match_subjects,
     order_score,
 )
-from favor_hf.caption.parse import MotionList, parse_camera_segments, parse_chronological, parse_motion_list
-from favor_hf.caption.set_orders import DEFAULT_HASH_SEED
-from favor_hf.caption.signature import score_signature
-from favor_hf.caption.similarity import VideoSimilarity
-from favor_hf.caption.verbs import VerbAnalyzer
+from favor_hf.caption.score.references import MotionList, parse_camera_segments, parse_chronological, parse_motion_list
+from favor_hf.caption.score.signature import score_signature
+from favor_hf.caption.score.similarity import VideoSimilarity
 from favor_hf.resources import load_word_lists
 from favor_hf.schema import CAPTION_SCORE_KEYS
 
@@ -51,7 +52,7 @@ class ParsedFields:
     chronology: list[tuple[str, int]]
 
     @classmethod
-    def parse(cls, fields: Mapping[str, str]) -> "ParsedFields":
+    def parse(cls, fields: Mapping[str, str]) -> ParsedFields:
         """Parse the :data:`COMPARED_FIELDS` of one record."""
         return cls(
             fields["camera_motion"],
@@ -141,21 +142,27 @@ def _score_subjects(
         order = order_score(match.mapping, len(predicted), len(ref), config)
         results.append((match.f1, match.precision, match.recall, order))
         weights.append(len(ref))
-        per_subject.append({
-            "predicted_subject": pair.pred,
-            "reference_subject": pair.gt,
-            "f1": float(match.f1),
-            "precision": float(match.precision),
-            "recall": float(match.recall),
-            "order": float(order),
-            "weight": len(ref),
-            **_alignment(predicted, ref, match),
-        })
+        per_subject.append(
+            {
+                "predicted_subject": pair.pred,
+                "reference_subject": pair.gt,
+                "f1": float(match.f1),
+                "precision": float(match.precision),
+                "recall": float(match.recall),
+                "order": float(order),
+                "weight": len(ref),
+                **_alignment(predicted, ref, match),
+            }
+        )
     details = {
         "predicted": _subject_entries(prediction.motion),
         "reference": _subject_entries(reference.motion),
         "mapping": [
-            {"predicted": p.pred, "reference": p.gt, "similarity": None if p.similarity is None else float(p.similarity)}
+            {
+                "predicted": p.pred,
+                "reference": p.gt,
+                "similarity": None if p.similarity is None else float(p.similarity),
+            }
             for p in pairs
         ],
         "unmatched_predicted": [s for s in prediction.motion.descriptions if s not in {p.pred for p in pairs}],
@@ -186,15 +193,17 @@ def _score_chronology(
     if not predicted or not ref:
         return (0.0, 0.0, 0.0, 0.0), {**details, **_alignment(predicted, ref, ActionMatch()), "subject_match_rate": 0.0}
     match = match_actions(predicted, ref, similarity, config, config.action_similarity_threshold)
-    agreements = [
-        int(prediction.chronology[i][1] == reference.chronology[j][1]) for i, j in match.mapping.items()
-    ]
+    agreements = [int(prediction.chronology[i][1] == reference.chronology[j][1]) for i, j in match.mapping.items()]
     rate = np.mean(agreements) if agreements else 0.0
     order = order_score(match.mapping, len(predicted), len(ref), config)
     precision = match.precision * (0.9 + 0.1 * rate)
     recall = match.recall * (0.9 + 0.1 * rate)
     f1 = harmonic_mean(precision, recall)
-    return (f1, precision, recall, order), {**details, **_alignment(predicted, ref, match), "subject_match_rate": float(rate)}
+    return (f1, precision, recall, order), {
+        **details,
+        **_alignment(predicted, ref, match),
+        "subject_match_rate": float(rate),
+    }
 
 
 def score_video(
@@ -246,7 +255,9 @@ def _record_name(kind: str, index: int, record: object) -> str:
 def _compared_fields(kind: str, index: int, record: object) -> dict[str, str]:
     name = _record_name(kind, index, record)
     if not isinstance(record, Mapping):
-        raise CaptionInputError(f"{name} is a {type(record).__name__}; expected a dict with fields {list(COMPARED_FIELDS)}")
+        raise CaptionInputError(
+            f"{name} is a {type(record).__name__}; expected a dict with fields {list(COMPARED_FIELDS)}"
+        )
     for field in COMPARED_FIELDS:
         if field not in record:
             raise CaptionInputError(f"{name} has no field {field!r}; every {kind[:-1]} needs {list(COMPARED_FIELDS)}")
@@ -258,7 +269,9 @@ def _compared_fields(kind: str, index: int, record: object) -> dict[str, str]:
 _UNPARSEABLE = "a subject number too long to read as an integer; the official scorer fails and scores 0"
 
 
-def _parse_pair(prediction: Mapping[str, str], reference: Mapping[str, str]) -> tuple[ParsedFields, ParsedFields] | None:
+def _parse_pair(
+    prediction: Mapping[str, str], reference: Mapping[str, str]
+) -> tuple[ParsedFields, ParsedFields] | None:
     try:
         return ParsedFields.parse(prediction), ParsedFields.parse(reference)
     except ValueError:  # int() of a "Subject N" with thousands of digits
@@ -279,7 +292,7 @@ def compared_records(records: Sequence[Any], kind: str) -> list[Any]:
 def _extract_all(
     predictions: Sequence[str | Mapping[str, Any]], word_lists: dict[str, Any], hash_seed: int, show_progress: bool
 ) -> list[dict[str, Any]]:
-    from favor_hf.caption.extract import EXTRACTION_FIELDS, CaptionExtractor  # step 1 loads NLTK
+    from favor_hf.caption.extract.extractor import EXTRACTION_FIELDS, CaptionExtractor  # step 1 loads NLTK
 
     extractor = None
     extractions = []
@@ -332,7 +345,7 @@ def score_captions(
 
     Returns:
         The mean of each of the 13 scores, ``num_videos``, ``model_name`` (the model used)
-        and ``signature`` (:mod:`favor_hf.caption.signature`: what decides the numbers).
+        and ``signature`` (:mod:`favor_hf.caption.score.signature`: what decides the numbers).
 
     Example:
         >>> score_captions(["The camera pans left. A man walks in."],
@@ -341,7 +354,9 @@ def score_captions(
         ...                model_name="sentence-transformers/all-MiniLM-L6-v2")["final_score"]  # doctest: +SKIP
     """
     if len(predictions) != len(references):
-        raise CaptionInputError(f"{len(predictions)} predictions but {len(references)} references; give one reference per prediction")
+        raise CaptionInputError(
+            f"{len(predictions)} predictions but {len(references)} references; give one reference per prediction"
+        )
     config = resolve_config(config)
     reference_fields = [_compared_fields("references", i, reference) for i, reference in enumerate(references)]
     word_lists = load_word_lists(dictionary_path)
@@ -352,7 +367,9 @@ def score_captions(
     embeddings.add(text for pair in pairs if pair for text in strings_to_embed(*pair))
     verbs = VerbAnalyzer.shared(tuple(word_lists["COMMON_VERBS"] + word_lists["PHRASAL_VERBS"]))
     details: list[dict[str, Any]] = [
-        {} if pair else {**dict.fromkeys(CAPTION_SCORE_KEYS, 0.0), "extraction": extraction, "alignment": {"error": _UNPARSEABLE}}
+        {}
+        if pair
+        else {**dict.fromkeys(CAPTION_SCORE_KEYS, 0.0), "extraction": extraction, "alignment": {"error": _UNPARSEABLE}}
         for pair, extraction in zip(pairs, extractions)
     ]
     pending = [index for index, pair in enumerate(pairs) if pair]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "camera_motion": 0.05,
@@ -81,7 +82,7 @@ class CaptionScoreConfig:
             )
 
     @classmethod
-    def from_overrides(cls, overrides: Mapping[str, Any] | None = None) -> "CaptionScoreConfig":
+    def from_overrides(cls, overrides: Mapping[str, Any] | None = None) -> CaptionScoreConfig:
         """Defaults with ``overrides`` applied; ``weights`` may be partial."""
         overrides = dict(overrides or {})
         names = {f.name for f in dataclasses.fields(cls)}

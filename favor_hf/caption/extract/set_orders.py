@@ -56,7 +56,14 @@ CPython 3.11-3.13 derive them; equal to the orders of the official runs under se
 OFFICIAL_LISTS_SHA256 = "c85f25b047c738f87fb74941409cd89f17f97d727182386dd56e432bdf5d0c54"
 """sha256 of the parts of the official word lists that the two sets are built from."""
 
-_WORD_LIST_KEYS = ("COMMON_VERBS", "IRREGULAR_VERB_FORMS", "PHRASAL_VERBS", "ANIMATE_NOUNS", "SUBJECT_SYNONYMS", "PLURAL_FORMS")
+_WORD_LIST_KEYS = (
+    "COMMON_VERBS",
+    "IRREGULAR_VERB_FORMS",
+    "PHRASAL_VERBS",
+    "ANIMATE_NOUNS",
+    "SUBJECT_SYNONYMS",
+    "PLURAL_FORMS",
+)
 
 # Run as ``python -c`` under the chosen PYTHONHASHSEED: reads the word lists as JSON on stdin,
 # builds both sets as the official notebook does and prints their iteration orders.
@@ -144,11 +151,18 @@ def _derive(lists_json: str, seed: int) -> SetOrders:
         raise ValueError(f"official hash seed must be an integer 0..4294967295 (PYTHONHASHSEED), got {seed!r}")
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
     done = subprocess.run(
-        [sys.executable, "-c", _DERIVE], input=lists_json, env=env,
-        capture_output=True, text=True, encoding="utf-8", check=False,
+        [sys.executable, "-c", _DERIVE],
+        input=lists_json,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
     )
     if done.returncode != 0:
-        raise ResourceError(f"deriving the official set orders for hash seed {seed} failed: {done.stderr.strip()[-500:]}")
+        raise ResourceError(
+            f"deriving the official set orders for hash seed {seed} failed: {done.stderr.strip()[-500:]}"
+        )
     orders = json.loads(done.stdout)
     return SetOrders(seed, tuple(orders["verb_forms"]), tuple(orders["subject_nouns"]))
 

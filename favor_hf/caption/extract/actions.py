@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from nltk import pos_tag, word_tokenize
 
-from favor_hf.caption.extract_camera import remove_camera_parts
-from favor_hf.caption.extract_lexicon import Lexicon, fold
-from favor_hf.caption.extract_subjects import Subject, SubjectRef
+from favor_hf.caption.extract.camera import remove_camera_parts
+from favor_hf.caption.extract.lexicon import Lexicon, fold
+from favor_hf.caption.extract.subjects import Subject, SubjectRef
 
 _I = re.IGNORECASE
 _WHITESPACE = re.compile(r"\s+")
@@ -25,7 +25,8 @@ _TRAILING_PUNCT = re.compile(r"[,;.]+$")
 _MIDDLE_PUNCT = re.compile(r"[,;]")
 _END_CONJ = re.compile(r"\s+(?:while|as|when|and|but|or|after|before|since|because)$")
 _CONNECTORS = [
-    re.compile(rf"\s+{c}\s+") for c in ("while", "as", "when", "and", "but", "or", "after", "before", "since", "because")
+    re.compile(rf"\s+{c}\s+")
+    for c in ("while", "as", "when", "and", "but", "or", "after", "before", "since", "because")
 ]
 _PASSIVE = re.compile(
     r"(?:is|was|are|were)\s+\w+ed|(?:is|was)\s+being\s+\w+ed|(?:has|have|had)\s+been\s+\w+ed|(?:is|was|are|were)\s+\w+en",
@@ -45,29 +46,95 @@ _SCENE = re.compile(
     r"|\b(?:suggesting|indicating|depicting)\b",
     _I,
 )
-_NEW_SUBJECT = re.compile(
-    r"\b(?:the|a|an)\s+(?:\w+\s+)*(?:man|woman|person|boy|girl|child|player|individual)", _I
-)
+_NEW_SUBJECT = re.compile(r"\b(?:the|a|an)\s+(?:\w+\s+)*(?:man|woman|person|boy|girl|child|player|individual)", _I)
 _ING_COMPOUNDS = re.compile(
     "|".join(
         re.escape(c)
         for c in (
-            "cutting board", "serving plate", "serving dish", "serving tray", "serving spoon", "cooking pot",
-            "cooking pan", "cooking utensil", "cooking oil", "cooking spray", "baking dish", "baking sheet",
-            "baking pan", "baking powder", "rolling pin", "shopping cart", "shopping bag", "shopping basket",
-            "running water", "drinking water", "cooking water", "cooking wine", "bottled water", "sparkling water",
-            "cleaning solution", "cleaning agent", "packing material", "wrapping paper", "writing paper",
-            "dining room", "dining table", "dining area", "dining chair", "living room", "living area",
-            "living space", "waiting room", "meeting room", "dressing room", "cooking show", "cooking class",
-            "cooking lesson", "cooking skill", "cooking technique", "cooking time", "cooking temperature",
-            "serving size", "serving style", "serving method", "serving motion", "serving technique",
-            "serving position", "training session", "opening ceremony", "closing ceremony", "sporting event",
-            "running track", "swimming pool", "running shoes", "swimming suit", "diving board",
-            "starting position", "ending position", "turning point", "breaking point", "meeting point",
-            "resting place", "turning mechanism", "operating system", "starting line", "finishing line",
-            "measuring device", "counting machine", "serving line", "playing field", "scoring position",
-            "bowling alley", "racing track", "jumping obstacle", "putting green", "shooting range",
-            "batting cage", "playing court", "training ground",
+            "cutting board",
+            "serving plate",
+            "serving dish",
+            "serving tray",
+            "serving spoon",
+            "cooking pot",
+            "cooking pan",
+            "cooking utensil",
+            "cooking oil",
+            "cooking spray",
+            "baking dish",
+            "baking sheet",
+            "baking pan",
+            "baking powder",
+            "rolling pin",
+            "shopping cart",
+            "shopping bag",
+            "shopping basket",
+            "running water",
+            "drinking water",
+            "cooking water",
+            "cooking wine",
+            "bottled water",
+            "sparkling water",
+            "cleaning solution",
+            "cleaning agent",
+            "packing material",
+            "wrapping paper",
+            "writing paper",
+            "dining room",
+            "dining table",
+            "dining area",
+            "dining chair",
+            "living room",
+            "living area",
+            "living space",
+            "waiting room",
+            "meeting room",
+            "dressing room",
+            "cooking show",
+            "cooking class",
+            "cooking lesson",
+            "cooking skill",
+            "cooking technique",
+            "cooking time",
+            "cooking temperature",
+            "serving size",
+            "serving style",
+            "serving method",
+            "serving motion",
+            "serving technique",
+            "serving position",
+            "training session",
+            "opening ceremony",
+            "closing ceremony",
+            "sporting event",
+            "running track",
+            "swimming pool",
+            "running shoes",
+            "swimming suit",
+            "diving board",
+            "starting position",
+            "ending position",
+            "turning point",
+            "breaking point",
+            "meeting point",
+            "resting place",
+            "turning mechanism",
+            "operating system",
+            "starting line",
+            "finishing line",
+            "measuring device",
+            "counting machine",
+            "serving line",
+            "playing field",
+            "scoring position",
+            "bowling alley",
+            "racing track",
+            "jumping obstacle",
+            "putting green",
+            "shooting range",
+            "batting cage",
+            "playing court",
+            "training ground",
         )
     )
 )
@@ -85,11 +152,66 @@ _PROCESS_NOUN = re.compile(
     r"|studying|thinking|computing|measuring)\b"
 )
 _CLEAR_ACTION_VERBS = (
-    "walk", "run", "jump", "pick", "grab", "take", "put", "place", "throw", "push", "pull", "lift", "turn", "twist",
-    "open", "close", "hold", "shake", "wave", "point", "raise", "lower", "enter", "exit", "stand", "sit", "move",
-    "serve", "toss", "hit", "strike", "swing", "prepare", "position", "adjust", "touch", "reach", "carry", "bring",
-    "approach", "step", "pass", "deliver", "focus", "concentrate", "aim", "play", "perform", "dance", "spin", "bend",
-    "stretch", "lean", "bite", "eat", "drink", "sip", "swallow", "search", "interact",
+    "walk",
+    "run",
+    "jump",
+    "pick",
+    "grab",
+    "take",
+    "put",
+    "place",
+    "throw",
+    "push",
+    "pull",
+    "lift",
+    "turn",
+    "twist",
+    "open",
+    "close",
+    "hold",
+    "shake",
+    "wave",
+    "point",
+    "raise",
+    "lower",
+    "enter",
+    "exit",
+    "stand",
+    "sit",
+    "move",
+    "serve",
+    "toss",
+    "hit",
+    "strike",
+    "swing",
+    "prepare",
+    "position",
+    "adjust",
+    "touch",
+    "reach",
+    "carry",
+    "bring",
+    "approach",
+    "step",
+    "pass",
+    "deliver",
+    "focus",
+    "concentrate",
+    "aim",
+    "play",
+    "perform",
+    "dance",
+    "spin",
+    "bend",
+    "stretch",
+    "lean",
+    "bite",
+    "eat",
+    "drink",
+    "sip",
+    "swallow",
+    "search",
+    "interact",
 )
 _SPLIT_ACTIONS = re.compile(r"\s+and\s+|\s*,\s*|\s*;\s*")
 _SPLIT_FALLBACK = re.compile(r",\s+|\s+and\s+|\s+then\s+|\.\s+|;\s+")
@@ -104,8 +226,11 @@ _ADVERB_ING = re.compile(r"\b(\w+ly\s+\w+ing[^.,;:]*)")
 _ASSURANCE = [
     re.compile(p, _I)
     for p in (
-        r"\bensuring\s+[^.,;:]+", r"\badjusting\s+[^.,;:]+", r"\bmaking\s+sure\s+[^.,;:]+",
-        r"\bensures\s+that\s+[^.,;:]+", r"\bensures\s+the\s+[^.,;:]+",
+        r"\bensuring\s+[^.,;:]+",
+        r"\badjusting\s+[^.,;:]+",
+        r"\bmaking\s+sure\s+[^.,;:]+",
+        r"\bensures\s+that\s+[^.,;:]+",
+        r"\bensures\s+the\s+[^.,;:]+",
     )
 ]
 _PHRASE = r"([^.,;:]+)"
@@ -113,7 +238,11 @@ _PHRASE = r"([^.,;:]+)"
 _STATE_PATTERNS = [
     (re.compile(p, _I), template, keywords)
     for p, template, keywords in (
-        (rf"expression\s+changes?\s+from\s+{_PHRASE}\s+to\s+{_PHRASE}", r"expression changes from \1 to \2", ("expression",)),
+        (
+            rf"expression\s+changes?\s+from\s+{_PHRASE}\s+to\s+{_PHRASE}",
+            r"expression changes from \1 to \2",
+            ("expression",),
+        ),
         (rf"expression\s+changes?\s+to\s+{_PHRASE}", r"expression changes to \1", ("expression",)),
         (rf"(?:indicating|suggesting)\s+(?:he|she|they)\s+is\s+{_PHRASE}", r"is \1", ("indicating", "suggesting")),
         (rf"appears\s+to\s+be\s+{_PHRASE}", r"appears to be \1", ("appears",)),
@@ -130,8 +259,10 @@ _STATE_PATTERNS = [
 _PRONOUN_STATES = [
     re.compile(p, _I)
     for p in (
-        r"(?:expression|face|mood|emotion)\s+(?:changes|changed)", r"appears\s+to\s+be\s+([^.,;:]+)",
-        r"seems\s+to\s+be\s+([^.,;:]+)", r"looks\s+(?:at|to|towards)\s+([^.,;:]+)\s+with\s+interest",
+        r"(?:expression|face|mood|emotion)\s+(?:changes|changed)",
+        r"appears\s+to\s+be\s+([^.,;:]+)",
+        r"seems\s+to\s+be\s+([^.,;:]+)",
+        r"looks\s+(?:at|to|towards)\s+([^.,;:]+)\s+with\s+interest",
         r"engaged\s+with\s+([^.,;:]+)",
     )
 ]
@@ -139,23 +270,49 @@ _REST = r"[^.,;:]+"
 _SPECIFIC_ACTIONS = [
     re.compile(p, _I)
     for p in (
-        rf"searching\s+through\s+{_REST}", rf"searching\s+for\s+{_REST}", rf"looking\s+through\s+{_REST}",
-        rf"looking\s+for\s+{_REST}", rf"walks\s+to\s+{_REST}", rf"walking\s+to\s+{_REST}", rf"runs\s+to\s+{_REST}",
-        rf"running\s+to\s+{_REST}", rf"moves\s+to\s+{_REST}", rf"moving\s+to\s+{_REST}",
-        rf"looks\s+(?:at|to|towards)\s+{_REST}", rf"looking\s+(?:at|to|towards)\s+{_REST}",
-        r"bends\s+down\s+[^.,;:]*", rf"picks\s+up\s+{_REST}", rf"puts\s+(?:down|away|on|in)\s+{_REST}",
-        rf"reacting\s+to\s+{_REST}", rf"speaking\s+(?:to|with)\s+{_REST}", rf"ensures\s+{_REST}",
-        rf"adjusts\s+{_REST}", rf"handles\s+{_REST}", rf"examines\s+{_REST}", rf"interacts\s+with\s+{_REST}",
-        rf"gestures\s+(?:to|towards|at)\s+{_REST}", rf"engaged\s+in\s+{_REST}",
-        rf"reaches\s+(?:for|out to|towards)\s+{_REST}", rf"hands\s+over\s+{_REST}", rf"passes\s+{_REST}",
+        rf"searching\s+through\s+{_REST}",
+        rf"searching\s+for\s+{_REST}",
+        rf"looking\s+through\s+{_REST}",
+        rf"looking\s+for\s+{_REST}",
+        rf"walks\s+to\s+{_REST}",
+        rf"walking\s+to\s+{_REST}",
+        rf"runs\s+to\s+{_REST}",
+        rf"running\s+to\s+{_REST}",
+        rf"moves\s+to\s+{_REST}",
+        rf"moving\s+to\s+{_REST}",
+        rf"looks\s+(?:at|to|towards)\s+{_REST}",
+        rf"looking\s+(?:at|to|towards)\s+{_REST}",
+        r"bends\s+down\s+[^.,;:]*",
+        rf"picks\s+up\s+{_REST}",
+        rf"puts\s+(?:down|away|on|in)\s+{_REST}",
+        rf"reacting\s+to\s+{_REST}",
+        rf"speaking\s+(?:to|with)\s+{_REST}",
+        rf"ensures\s+{_REST}",
+        rf"adjusts\s+{_REST}",
+        rf"handles\s+{_REST}",
+        rf"examines\s+{_REST}",
+        rf"interacts\s+with\s+{_REST}",
+        rf"gestures\s+(?:to|towards|at)\s+{_REST}",
+        rf"engaged\s+in\s+{_REST}",
+        rf"reaches\s+(?:for|out to|towards)\s+{_REST}",
+        rf"hands\s+over\s+{_REST}",
+        rf"passes\s+{_REST}",
         rf"continues\s+to\s+{_REST}",
     )
 ]
 _INDICATORS = [
     (keyword, re.compile(rf"\b{keyword}\s+{tail}([^.,;:]+)", _I))
     for keyword, tail in (
-        ("ensures", ""), ("moves", ""), ("adjusts", ""), ("observes", ""), ("watches", ""), ("continues", r"to\s+"),
-        ("begins", r"to\s+"), ("starts", r"to\s+"), ("tries", r"to\s+"), ("attempts", r"to\s+"),
+        ("ensures", ""),
+        ("moves", ""),
+        ("adjusts", ""),
+        ("observes", ""),
+        ("watches", ""),
+        ("continues", r"to\s+"),
+        ("begins", r"to\s+"),
+        ("starts", r"to\s+"),
+        ("tries", r"to\s+"),
+        ("attempts", r"to\s+"),
     )
 ]
 _BE_FORMS = ("is", "are", "was", "were", "be", "been", "being")
@@ -228,7 +385,9 @@ class ActionExtractor:
         key = text[:50]
         if key not in self._pronoun:
             padded = f" {text.lower()} "
-            self._pronoun[key] = any(p in padded for p in (" he ", " she ", " they ", " it ", " him ", " her ", " them "))
+            self._pronoun[key] = any(
+                p in padded for p in (" he ", " she ", " they ", " it ", " him ", " her ", " them ")
+            )
         return self._pronoun[key]
 
     def _verb_parts(self, text: str) -> list[str]:

@@ -20,7 +20,7 @@ instead of within a few ulps of zero.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -3,7 +3,7 @@
 Everything the extraction steps need from the official word lists lives here: the set of
 verb forms (base, -s, -ed, -ing, irregular and phrasal) with the rank of each in the
 official set order, the subject nouns with their plurals and synonyms in the official
-order (both for a chosen ``PYTHONHASHSEED``, see :mod:`favor_hf.caption.set_orders`), and
+order (both for a chosen ``PYTHONHASHSEED``, see :mod:`favor_hf.caption.extract.set_orders`), and
 fast matchers that reproduce the semantics of
 the official per-word ``\\bWORD\\b`` case-insensitive regex scans in one pass over the text.
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from favor_hf.caption.set_orders import SetOrders
+from favor_hf.caption.extract.set_orders import SetOrders
 
 _FOLD_TABLE = str.maketrans(
     {**{chr(code): chr(code + 32) for code in range(ord("A"), ord("Z") + 1)}, "İ": "i", "ı": "i", "ſ": "s", "K": "k"}

@@ -12,13 +12,13 @@ official embedding cache does (this matters with cased models only).
 from __future__ import annotations
 
 import functools
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from favor_hf.caption.config import CaptionScoreConfig
-from favor_hf.caption.embed import EmbeddingTable
-from favor_hf.caption.verbs import VerbAnalyzer
+from favor_hf.caption.extract.verbs import VerbAnalyzer
+from favor_hf.caption.score.config import CaptionScoreConfig
+from favor_hf.caption.score.embed import EmbeddingTable
 
 KEY_TERM_MAPPINGS: dict[str, tuple[str, ...]] = {
     "begin interacting with laptop": ("place hands on keyboard", "use computer", "type on keyboard"),
@@ -30,8 +30,14 @@ KEY_TERM_MAPPINGS: dict[str, tuple[str, ...]] = {
 """Phrase -> phrases the official scorer treats as the same activity (substring match)."""
 
 KEY_WORD_PAIRS: tuple[tuple[str, str], ...] = (
-    ("laptop", "keyboard"), ("laptop", "computer"), ("interact", "place hands"), ("interact", "use"),
-    ("begin", "place"), ("screen", "monitor"), ("screen", "display"), ("interacting", "typing"),
+    ("laptop", "keyboard"),
+    ("laptop", "computer"),
+    ("interact", "place hands"),
+    ("interact", "use"),
+    ("begin", "place"),
+    ("screen", "monitor"),
+    ("screen", "display"),
+    ("interacting", "typing"),
     ("typing", "keyboard"),
 )
 """Word pairs (whitespace tokens, one in each text) that trigger the key-term boost."""
@@ -44,19 +50,64 @@ COMPUTER_INTERACTIONS: tuple[tuple[str, str], ...] = (
 """Action phrase pairs that get the entity-match boost."""
 
 REFERENCE_TERM_BOOSTS: tuple[tuple[float, tuple[frozenset[str], ...]], ...] = (
-    (0.3, tuple(map(frozenset, [
-        ("girl", "girls"), ("woman", "women"), ("man", "men"), ("boy", "boys"), ("person", "people"),
-        ("child", "children"), ("adult", "adults"), ("subject", "subjects"),
-    ]))),
-    (0.15, tuple(map(frozenset, [
-        ("girl", "woman"), ("girl", "female"), ("woman", "female"), ("woman", "lady"), ("boy", "man"),
-        ("boy", "male"), ("man", "male"), ("child", "kid"), ("child", "girl"), ("child", "boy"),
-        ("person", "human"), ("person", "individual"), ("person", "subject"),
-    ]))),
-    (0.07, tuple(map(frozenset, [
-        ("person", "man"), ("person", "woman"), ("person", "child"), ("adult", "man"), ("adult", "woman"),
-        ("teenager", "boy"), ("teenager", "girl"),
-    ]))),
+    (
+        0.3,
+        tuple(
+            map(
+                frozenset,
+                [
+                    ("girl", "girls"),
+                    ("woman", "women"),
+                    ("man", "men"),
+                    ("boy", "boys"),
+                    ("person", "people"),
+                    ("child", "children"),
+                    ("adult", "adults"),
+                    ("subject", "subjects"),
+                ],
+            )
+        ),
+    ),
+    (
+        0.15,
+        tuple(
+            map(
+                frozenset,
+                [
+                    ("girl", "woman"),
+                    ("girl", "female"),
+                    ("woman", "female"),
+                    ("woman", "lady"),
+                    ("boy", "man"),
+                    ("boy", "male"),
+                    ("man", "male"),
+                    ("child", "kid"),
+                    ("child", "girl"),
+                    ("child", "boy"),
+                    ("person", "human"),
+                    ("person", "individual"),
+                    ("person", "subject"),
+                ],
+            )
+        ),
+    ),
+    (
+        0.07,
+        tuple(
+            map(
+                frozenset,
+                [
+                    ("person", "man"),
+                    ("person", "woman"),
+                    ("person", "child"),
+                    ("adult", "man"),
+                    ("adult", "woman"),
+                    ("teenager", "boy"),
+                    ("teenager", "girl"),
+                ],
+            )
+        ),
+    ),
 )
 """Boost of a subject-description similarity when both mention terms of one group (x1.5
 when they share the very term)."""
@@ -72,8 +123,7 @@ def has_key_term_mapping(first: str, second: str) -> bool:
             return True
     first_words, second_words = set(first.split()), set(second.split())
     return any(
-        (a in first_words and b in second_words) or (a in second_words and b in first_words)
-        for a, b in KEY_WORD_PAIRS
+        (a in first_words and b in second_words) or (a in second_words and b in first_words) for a, b in KEY_WORD_PAIRS
     )
 
 
@@ -194,7 +244,7 @@ class VideoSimilarity:
 
 def position_closeness(num_predicted: int, num_reference: int) -> np.ndarray:
     """``exp(-4 d**2)`` for the distance ``d`` of relative positions (0..1) of each predicted
-    and reference action; its last bit differs between CPUs (see :mod:`favor_hf.caption.ties`)."""
+    and reference action; its last bit differs between CPUs (see :mod:`favor_hf.caption.score.ties`)."""
     pred_position = (np.arange(num_predicted) / (num_predicted - 1))[:, np.newaxis]
     ref_position = (np.arange(num_reference) / (num_reference - 1))[np.newaxis, :]
     return np.exp(-4 * (pred_position - ref_position) ** 2)

@@ -8,7 +8,7 @@ runs, and batches only strings of the same token count, so no batch holds paddin
 
 - a string's vector is what sentence-transformers gives that string alone, up to the
   few ulps that a batch's shape can change in a matrix product (see
-  :mod:`favor_hf.caption.ties`); for a batch of one it is equal bit for bit;
+  :mod:`favor_hf.caption.score.ties`); for a batch of one it is equal bit for bit;
 - no padded position is computed (sentence-transformers pads a batch to its longest
   string; one long string made a 64-string batch cost 64 long ones);
 - neither transformers' model classes nor sentence-transformers are imported, which
@@ -34,8 +34,14 @@ if TYPE_CHECKING:
     import torch
     from sentence_transformers import SentenceTransformer
 
-_TRANSFORMER = {"sentence_transformers.models.Transformer", "sentence_transformers.base.modules.transformer.Transformer"}
-_POOLING = {"sentence_transformers.models.Pooling", "sentence_transformers.sentence_transformer.modules.pooling.Pooling"}
+_TRANSFORMER = {
+    "sentence_transformers.models.Transformer",
+    "sentence_transformers.base.modules.transformer.Transformer",
+}
+_POOLING = {
+    "sentence_transformers.models.Pooling",
+    "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+}
 _NORMALIZE = {"sentence_transformers.models.Normalize", "sentence_transformers.base.modules.normalize.Normalize"}
 _NON_PERSISTENT = ("embeddings.position_ids", "embeddings.token_type_ids")
 """Buffers some checkpoints hold that the models do not load."""
@@ -60,9 +66,15 @@ def torch_layout(directory: Path) -> dict[str, Any] | None:
         pooling = _read_json(directory / modules[1]["path"] / "config.json")
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    mean_only = pooling.get("pooling_mode_mean_tokens") is True and not any(
-        value for key, value in pooling.items() if key.startswith("pooling_mode_") and key != "pooling_mode_mean_tokens"
-    ) and pooling.get("include_prompt", True) is True
+    mean_only = (
+        pooling.get("pooling_mode_mean_tokens") is True
+        and not any(
+            value
+            for key, value in pooling.items()
+            if key.startswith("pooling_mode_") and key != "pooling_mode_mean_tokens"
+        )
+        and pooling.get("include_prompt", True) is True
+    )
     supported = (
         mean_only
         and config.get("model_type") in ("bert", "roberta")
@@ -75,8 +87,12 @@ def torch_layout(directory: Path) -> dict[str, Any] | None:
     )
     if not supported:
         return None
-    return {"config": config, "max_seq_length": settings["max_seq_length"], "lower_case": bool(settings.get("do_lower_case")),
-            "normalize": len(types) == 3}
+    return {
+        "config": config,
+        "max_seq_length": settings["max_seq_length"],
+        "lower_case": bool(settings.get("do_lower_case")),
+        "normalize": len(types) == 3,
+    }
 
 
 def _float32_safetensors(path: Path) -> bool:
@@ -87,7 +103,11 @@ def _float32_safetensors(path: Path) -> bool:
             header = json.loads(file.read(size))
     except (OSError, ValueError, struct.error):
         return False
-    return all(entry["dtype"] == "F32" for name, entry in header.items() if name != "__metadata__" and name not in _NON_PERSISTENT)
+    return all(
+        entry["dtype"] == "F32"
+        for name, entry in header.items()
+        if name != "__metadata__" and name not in _NON_PERSISTENT
+    )
 
 
 def _modules() -> Any:
@@ -123,11 +143,17 @@ def _modules() -> Any:
             hidden = config["hidden_size"]
             self.heads = config["num_attention_heads"]
             self.scaling = (hidden // self.heads) ** -0.5
-            self.query, self.key, self.value = nn.Linear(hidden, hidden), nn.Linear(hidden, hidden), nn.Linear(hidden, hidden)
+            self.query, self.key, self.value = (
+                nn.Linear(hidden, hidden),
+                nn.Linear(hidden, hidden),
+                nn.Linear(hidden, hidden),
+            )
 
         def forward(self, hidden: torch.Tensor) -> torch.Tensor:
             shape = (*hidden.shape[:-1], self.heads, -1)
-            query, key, value = (layer(hidden).view(shape).transpose(1, 2) for layer in (self.query, self.key, self.value))
+            query, key, value = (
+                layer(hidden).view(shape).transpose(1, 2) for layer in (self.query, self.key, self.value)
+            )
             attended = functional.scaled_dot_product_attention(query, key, value, scale=self.scaling)
             return attended.transpose(1, 2).reshape(*hidden.shape[:-1], -1).contiguous()
 
@@ -255,16 +281,24 @@ class TorchMeanEncoder:
                 vectors[rows] = pooled.cpu().numpy()
         return vectors
 
-    def named_weights(self) -> Iterator[tuple[str, "torch.Tensor"]]:
+    def named_weights(self) -> Iterator[tuple[str, torch.Tensor]]:
         """Every weight, named as sentence-transformers 6 names it, so that its hash is the same."""
         for name, tensor in self._model.state_dict().items():
             yield f"0.model.{name}", tensor
 
     def pipeline(self) -> str:
         """What besides the weights decides the vectors: layout, lengths, tokenizer."""
-        return json.dumps({"encoder": "torch-mean", "model_type": self._config["model_type"], "max_seq_length": self.max_seq_length,
-                           "lower_case": self._lower_case, "normalize": self._normalize,
-                           "tokenizer": _tokenizer_settings(self._tokenizer)}, sort_keys=True)
+        return json.dumps(
+            {
+                "encoder": "torch-mean",
+                "model_type": self._config["model_type"],
+                "max_seq_length": self.max_seq_length,
+                "lower_case": self._lower_case,
+                "normalize": self._normalize,
+                "tokenizer": _tokenizer_settings(self._tokenizer),
+            },
+            sort_keys=True,
+        )
 
 
 def _tokenizer_settings(tokenizer: Any) -> dict[str, Any]:
@@ -287,7 +321,7 @@ def _same_length_batches(ids: Sequence[Sequence[int]], batch_size: int) -> Itera
 class SentenceTransformersEncoder:
     """Any sentence-transformers model, through its own ``encode`` (padded batches)."""
 
-    def __init__(self, model: "SentenceTransformer") -> None:
+    def __init__(self, model: SentenceTransformer) -> None:
         self.model = model
         self.device = model.device
         self.max_seq_length = getattr(model, "max_seq_length", None)
@@ -306,10 +340,12 @@ class SentenceTransformersEncoder:
 
     def encode(self, strings: Sequence[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
         """Vectors of ``strings`` from ``SentenceTransformer.encode``."""
-        vectors = self.model.encode(list(strings), batch_size=batch_size, convert_to_numpy=True, show_progress_bar=show_progress)
+        vectors = self.model.encode(
+            list(strings), batch_size=batch_size, convert_to_numpy=True, show_progress_bar=show_progress
+        )
         return np.asarray(vectors)
 
-    def named_weights(self) -> Iterator[tuple[str, "torch.Tensor"]]:
+    def named_weights(self) -> Iterator[tuple[str, torch.Tensor]]:
         """Every weight of the model, by its sentence-transformers name."""
         yield from self.model.state_dict().items()
 
@@ -321,8 +357,10 @@ class SentenceTransformersEncoder:
             settings: Any = _tokenizer_settings(backend)
         else:
             settings = sorted(tokenizer.get_vocab().items()) if tokenizer is not None else None
-        return json.dumps({"encoder": repr(self.model), "max_seq_length": self.max_seq_length, "tokenizer": settings}, sort_keys=True)
+        return json.dumps(
+            {"encoder": repr(self.model), "max_seq_length": self.max_seq_length, "tokenizer": settings}, sort_keys=True
+        )
 
 
 Encoder = TorchMeanEncoder | SentenceTransformersEncoder
-"""What :func:`favor_hf.caption.embed.load_sentence_model` returns."""
+"""What :func:`favor_hf.caption.score.embed.load_sentence_model` returns."""

@@ -5,7 +5,7 @@ are found and grouped; actions are attributed to subjects in caption order. The 
 has the fields and string formats of the FAVOR annotations and of the official step-1
 notebook (``parse_video_caption``), which this module reimplements:
 
-    >>> from favor_hf.caption.extract import extract_caption
+    >>> from favor_hf.caption.extract.extractor import extract_caption
     >>> extract_caption("The camera pans left. A man walks to the door and opens it.")  # doctest: +SKIP
     {'camera_motion': 'Camera pans left', 'num_subjects': 'Single subject',
      'motion_list': 'Subject 1: Man [walks to the door, opens it]',
@@ -13,7 +13,7 @@ notebook (``parse_video_caption``), which this module reimplements:
 
 The official code iterates over two Python sets, so its output depends on
 ``PYTHONHASHSEED``. This implementation takes the orders of a chosen seed
-(``official_hash_seed``, default 0; see :mod:`favor_hf.caption.set_orders`) and so equals
+(``official_hash_seed``, default 0; see :mod:`favor_hf.caption.extract.set_orders`) and so equals
 the official run under that seed, whatever this process's own hash seed.
 """
 
@@ -24,16 +24,16 @@ from typing import Any
 
 from nltk import pos_tag, sent_tokenize, word_tokenize
 
-from favor_hf.caption.extract_actions import ActionExtractor
-from favor_hf.caption.extract_camera import find_camera_motions, remove_camera_parts
-from favor_hf.caption.extract_lexicon import Lexicon
-from favor_hf.caption.extract_subjects import (
+from favor_hf.caption.extract.actions import ActionExtractor
+from favor_hf.caption.extract.camera import find_camera_motions, remove_camera_parts
+from favor_hf.caption.extract.lexicon import Lexicon
+from favor_hf.caption.extract.set_orders import DEFAULT_HASH_SEED, official_set_orders
+from favor_hf.caption.extract.subjects import (
     SubjectRef,
     find_subjects,
     generic_subjects,
     subjects_from_refs,
 )
-from favor_hf.caption.set_orders import DEFAULT_HASH_SEED, official_set_orders
 from favor_hf.resources import ensure_nltk_resources, load_word_lists
 
 EXTRACTION_FIELDS = ("camera_motion", "num_subjects", "motion_list", "chronological_motion_list")
@@ -89,12 +89,15 @@ class CaptionExtractor:
             "camera_motion": ", ".join(motions),
             "num_subjects": "Single subject" if len(subjects) == 1 else f"Multiple subjects ({len(subjects)})",
             "motion_list": "\n".join(
-                f"{sid}: {subject.noun.capitalize()} [{', '.join(subject.actions)}]" for sid, subject in subjects.items()
+                f"{sid}: {subject.noun.capitalize()} [{', '.join(subject.actions)}]"
+                for sid, subject in subjects.items()
             ),
             "chronological_motion_list": ", ".join(f"{action} ({sid})" for action, sid in timeline),
         }
 
-    def _subject_refs(self, sentences: list[str], camera_texts: list[str], actions: ActionExtractor) -> list[SubjectRef]:
+    def _subject_refs(
+        self, sentences: list[str], camera_texts: list[str], actions: ActionExtractor
+    ) -> list[SubjectRef]:
         """Subject mentions of every sentence, with and without its camera clauses."""
         refs: list[SubjectRef] = []
         seen: set[tuple[int, int]] = set()

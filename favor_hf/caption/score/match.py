@@ -1,24 +1,24 @@
 """Matching predicted to reference actions, subjects and camera segments; order scores.
 
-Pure functions over a :class:`~favor_hf.caption.similarity.VideoSimilarity`, following the
+Pure functions over a :class:`~favor_hf.caption.score.similarity.VideoSimilarity`, following the
 official step 2: per predicted action the most similar reference action above an adaptive
 threshold, runs of consecutive predicted actions tried as one, quality-weighted precision
 and recall with a length penalty, and Kendall's tau on the matched indices for order. Every decision follows the tie rule of
-:mod:`favor_hf.caption.ties`, so no CPU's float noise can change a match.
+:mod:`favor_hf.caption.score.ties`, so no CPU's float noise can change a match.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from favor_hf.caption.config import CaptionScoreConfig
-from favor_hf.caption.parse import MotionList
-from favor_hf.caption.similarity import VideoSimilarity, reference_term_boost
-from favor_hf.caption.ties import above, at_least, below, first_best, rank_descending, snapped
+from favor_hf.caption.score.config import CaptionScoreConfig
+from favor_hf.caption.score.references import MotionList
+from favor_hf.caption.score.similarity import VideoSimilarity, reference_term_boost
+from favor_hf.caption.score.ties import above, at_least, below, first_best, rank_descending, snapped
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ def match_actions(
     if config.clean_low_quality_matches and pairs:
         mean = np.mean([pair.similarity for pair in pairs])
         pairs = [
-            pair for pair in pairs
+            pair
+            for pair in pairs
             if not (below(pair.similarity, config.very_low_match_threshold) and below(pair.similarity, mean - 0.2))
         ]
     if not pairs:

@@ -1,0 +1,1 @@
+"""Analyses of the caption score that read its alignment and never change it."""
