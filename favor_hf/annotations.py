@@ -119,10 +119,10 @@ def _groups(chunk: str) -> tuple[str, list[str], str, str | None]:
     """Split ``"Man [a, b] [c] rest"`` into name, group contents, trailing text, and the bracket kind."""
     masked = _masked(chunk)
     spans = [m.span() for m in re.finditer(r"\[[^\[\]]*(?:\]|$)", masked)]
-    kind = "[" if spans else None
+    kind = "["
     if not spans:
         spans = [m.span() for m in re.finditer(r"\([^()]*(?:\)|$)", masked)]
-        kind = "(" if spans else None
+        kind = "("
     if not spans:
         return chunk.strip(_STRIP), [], "", None
     name = chunk[: spans[0][0]].strip(_STRIP)
@@ -219,11 +219,6 @@ def parse_motion_list(text: str) -> tuple[list[SubjectActions], list[str]]:
     return subjects, warnings
 
 
-def _subject_tag(tag: str) -> str | None:
-    m = _TAG.match(tag.strip())
-    return _label(m.group("label"), m.group("num")) if m else None
-
-
 def parse_chronological_motion_list(text: str) -> tuple[list[ChronoAction], list[str]]:
     """``"Walks forward (Subject 1), Bends down (Subject 1)"`` -> ordered (action, subject) pairs."""
     warnings: list[str] = []
@@ -233,9 +228,10 @@ def parse_chronological_motion_list(text: str) -> tuple[list[ChronoAction], list
     for item in split_items(text):
         m = _CHRONO_TAG.match(item)
         tag = (m.group("paren") or m.group("dash")) if m else None
-        subject = _subject_tag(tag) if tag else None
-        if m and subject:
-            if not _TAG.match(tag.strip()).group("num"):
+        tag_match = _TAG.match(tag.strip()) if tag else None
+        if m and tag and tag_match:
+            subject = _label(tag_match.group("label"), tag_match.group("num"))
+            if not tag_match.group("num"):
                 warnings.append(f"chronological_motion_list: subject tag without a number in {item!r}")
             if m.group("dash"):
                 warnings.append(f"chronological_motion_list: subject given as ' - {tag}' in {item!r}")
@@ -245,7 +241,7 @@ def parse_chronological_motion_list(text: str) -> tuple[list[ChronoAction], list
         if lead:
             warnings.append(f"chronological_motion_list: subject written before the action in {item!r}")
             pairs.append(ChronoAction(lead.group("action").strip(), _label(lead.group("label"), lead.group("num"))))
-        elif tag is not None:
+        elif m and tag is not None:
             warnings.append(
                 f"chronological_motion_list: {tag!r} is not a subject tag in {item!r} (kept as the subject)"
             )

@@ -193,7 +193,7 @@ def export_dataset(
         raise DataError(f"{data_dir}: no {VIDEO_PERSPECTIVE} (and no annotations file) to export")
     videos = None
     if annotations is not None:
-        videos = load_annotation_records(annotations, report)
+        videos = load_annotation_records(os.fspath(annotations), report)
         if data_dir is not None:
             attach_videos(videos, data_dir)
     elif bench is not None:
@@ -210,7 +210,7 @@ def export_dataset(
     ]
     placed: set[str] = set()
     for records, subdir, source in video_sets:
-        if records is None:
+        if records is None or source is None:  # a source is known whenever its records are
             continue
         todo = [r for r in records if r["video_path"] and r["video_path"] not in placed]
         result.videos_written += _place_videos(todo, out, subdir, Path(source), check_videos)

@@ -75,7 +75,7 @@ def is_sharegpt(data: Any) -> bool:
 
 def is_remote(source: str | None) -> bool:
     """True for a URL such as ``https://www.youtube.com/watch?v=...``."""
-    return bool(source) and bool(_URL.match(source))
+    return bool(source and _URL.match(source))
 
 
 def render_structured(record: dict[str, Any], fields: tuple[str, ...] = tuple(STRUCTURED_LABELS)) -> str:

@@ -68,7 +68,7 @@ def export_sft(
     if train is not None:
         records = load_train_records(train, data_dir, report)
     elif data_dir is not None:
-        records = load_video_records(data_dir, report)
+        records = load_video_records(os.fspath(data_dir), report)
     else:
         raise DataError("nothing to export: give a FAVOR-Train file or a FAVOR data directory")
     examples = build_examples(records, **options)

@@ -108,13 +108,13 @@ def load_results(
     if fmt == "favor":
         from favor_hf.runner import selected_final_records
 
-        records = selected_final_records(path)
+        records = selected_final_records(os.fspath(path))
         return [{**r, "model": model} for r in records] if model else records
     video_records = None
     if data_dir is not None:
         from favor_hf.data.records import load_video_records
 
-        video_records = load_video_records(data_dir)
+        video_records = load_video_records(os.fspath(data_dir))
     if fmt == "upstream":
         from favor_hf.integrations.upstream import read_upstream
 

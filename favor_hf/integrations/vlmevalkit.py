@@ -198,7 +198,7 @@ class BenchFolder:
 
 def tsv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows of VLMEvalKit's FAVOR-Bench TSV for FAVOR video records, in :data:`TSV_COLUMNS` order."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for record in records:
         name = record["video_name"]
         shared = {"video": name, "video_name": name, **{f: record.get(f, "") for f in TSV_COLUMNS[9:]}}
@@ -232,7 +232,7 @@ def write_bench(data_dir: str | os.PathLike[str], out: str | os.PathLike[str], o
     from favor_hf.data.export import _place_video
     from favor_hf.data.records import load_video_records
 
-    records = load_video_records(data_dir)
+    records = load_video_records(os.fspath(data_dir))
     root = Path(out)
     bench = root / DATASET
     if bench.exists() and not overwrite:

@@ -231,10 +231,13 @@ def budget_size(
     from qwen_vl_utils.vision_process import smart_resize
 
     min_pixels = min_pixels or VIDEO_MIN_PIXELS
+    budget: float  # a float, as qwen-vl-utils computes it
     if max_pixels is None:
         total = total_pixels or VIDEO_TOTAL_PIXELS
-        max_pixels = max(min(VIDEO_MAX_PIXELS, total / nframes * FRAME_FACTOR), int(min_pixels * 1.05))
-    return smart_resize(height, width, factor=FACTOR, min_pixels=min_pixels, max_pixels=max_pixels)
+        budget = max(min(VIDEO_MAX_PIXELS, total / nframes * FRAME_FACTOR), int(min_pixels * 1.05))
+    else:
+        budget = max_pixels
+    return smart_resize(height, width, factor=FACTOR, min_pixels=min_pixels, max_pixels=budget)
 
 
 def resize_to_budget(

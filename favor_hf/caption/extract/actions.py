@@ -362,7 +362,7 @@ class ActionExtractor:
         if _DESCRIPTIVE.search(text):
             return True
         be_word = _BE_WORD.search(text.lower())
-        return bool(be_word) and be_word.group(1) in self.lexicon.descriptive_adjectives
+        return be_word is not None and be_word.group(1) in self.lexicon.descriptive_adjectives
 
     def contains_clear_action(self, text: str) -> bool:
         """Whether ``text`` has one of a few clearly physical verbs (memo on the first 50 chars)."""
@@ -575,8 +575,8 @@ class ActionExtractor:
             pattern, template, keywords = _STATE_PATTERNS[index]
             folded = fold(text)
             found = any(k in folded for k in keywords)
-            matches = list(pattern.finditer(text)) if found else []
-            self._state_scans[key] = ([m.end() for m in matches], [(m.start(), m.expand(template)) for m in matches])
+            scan = list(pattern.finditer(text)) if found else []
+            self._state_scans[key] = ([m.end() for m in scan], [(m.start(), m.expand(template)) for m in scan])
         ends, matches = self._state_scans[key]
         first = bisect_right(ends, start)
         if first < len(matches) and matches[first][0] < start:
@@ -606,9 +606,9 @@ class ActionExtractor:
                 timeline.append((action, sid))
 
         owners: dict[tuple[int, int], str] = {}  # (sentence, start) -> first subject with that mention
-        for sid, subject in subjects.items():
+        for subject_id, subject in subjects.items():
             for r in subject.refs:
-                owners.setdefault((r.sentence, r.start), sid)
+                owners.setdefault((r.sentence, r.start), subject_id)
         current: str | None = None
         for index, sentence in enumerate(sentences):
             clean = remove_camera_parts(sentence, camera_texts)
