@@ -173,8 +173,8 @@ def _score_subjects(
         return (0.0, 0.0, 0.0, 0.0), details
     if sum(weights) == 0:
         raise _ReferenceWithoutActions()
-    scores = tuple(_weighted_mean([result[k] for result in results], weights) for k in range(4))
-    return scores, details
+    f1, precision, recall, order = (_weighted_mean([result[k] for result in results], weights) for k in range(4))
+    return (f1, precision, recall, order), details
 
 
 class _ReferenceWithoutActions(Exception):
@@ -194,7 +194,7 @@ def _score_chronology(
         return (0.0, 0.0, 0.0, 0.0), {**details, **_alignment(predicted, ref, ActionMatch()), "subject_match_rate": 0.0}
     match = match_actions(predicted, ref, similarity, config, config.action_similarity_threshold)
     agreements = [int(prediction.chronology[i][1] == reference.chronology[j][1]) for i, j in match.mapping.items()]
-    rate = np.mean(agreements) if agreements else 0.0
+    rate = float(np.mean(agreements)) if agreements else 0.0
     order = order_score(match.mapping, len(predicted), len(ref), config)
     precision = match.precision * (0.9 + 0.1 * rate)
     recall = match.recall * (0.9 + 0.1 * rate)
@@ -222,7 +222,9 @@ def score_video(
     try:
         subject, subject_details = _score_subjects(prediction, reference, similarity, config)
     except _ReferenceWithoutActions:
-        alignment = {"error": "the matched reference subjects list no actions; the official scorer fails and scores 0"}
+        alignment: dict[str, Any] = {
+            "error": "the matched reference subjects list no actions; the official scorer fails and scores 0"
+        }
         return dict.fromkeys(CAPTION_SCORE_KEYS, 0.0), alignment, similarity.missing
     chrono, chrono_details = _score_chronology(prediction, reference, similarity, config)
     weights = config.weights
@@ -372,15 +374,16 @@ def score_captions(
         else {**dict.fromkeys(CAPTION_SCORE_KEYS, 0.0), "extraction": extraction, "alignment": {"error": _UNPARSEABLE}}
         for pair, extraction in zip(pairs, extractions)
     ]
-    pending = [index for index, pair in enumerate(pairs) if pair]
+    pending = [(index, pair) for index, pair in enumerate(pairs) if pair]
     while pending:
         needed: set[str] = set()
         unfinished = []
-        for index in tqdm(pending, desc="Scoring videos", disable=not show_progress):
-            scores, alignment, missing = score_video(*pairs[index], embeddings, verbs, config)
+        for index, pair in tqdm(pending, desc="Scoring videos", disable=not show_progress):
+            prediction, reference = pair
+            scores, alignment, missing = score_video(prediction, reference, embeddings, verbs, config)
             if missing:
                 needed |= missing
-                unfinished.append(index)
+                unfinished.append((index, pair))
             else:
                 details[index] = {**scores, "extraction": extractions[index], "alignment": alignment}
         embeddings.add(needed)

@@ -68,7 +68,7 @@ def match_actions(
     pairs = _best_pairs(matrix, threshold, config)
     pairs = _merge_windows(predicted, reference, matrix, pairs, threshold, similarity, config)
     if config.clean_low_quality_matches and pairs:
-        mean = np.mean([pair.similarity for pair in pairs])
+        mean = float(np.mean([pair.similarity for pair in pairs]))
         pairs = [
             pair
             for pair in pairs
@@ -78,7 +78,7 @@ def match_actions(
         return ActionMatch()
     shorter, longer = sorted((len(predicted), len(reference)))
     length_factor = 1.0 - (1.0 - shorter / longer) * config.length_penalty
-    mean_similarity = np.mean([pair.similarity for pair in pairs])
+    mean_similarity = float(np.mean([pair.similarity for pair in pairs]))
     precision = len(pairs) / len(predicted) * mean_similarity * length_factor
     recall = len({pair.gt for pair in pairs}) / len(reference) * mean_similarity * length_factor
     return ActionMatch(harmonic_mean(precision, recall), precision, recall, pairs)
@@ -211,12 +211,13 @@ def match_subjects(
         for j, gt_id in enumerate(gt_ids):
             matrix[i, j] = _subject_similarity(predicted, reference, pred_id, gt_id, similarity, config)
     rows, cols = linear_sum_assignment(-snapped(matrix))
-    assigned = [SubjectPair(pred_ids[i], gt_ids[j], matrix[i, j]) for i, j in zip(rows, cols)]
-    assigned = [assigned[k] for k in rank_descending([pair.similarity for pair in assigned])]
+    scores = [matrix[i, j] for i, j in zip(rows, cols)]
+    assigned = [(SubjectPair(pred_ids[i], gt_ids[j], score), score) for i, j, score in zip(rows, cols, scores)]
+    assigned = [assigned[k] for k in rank_descending(scores)]
     high, low = config.subject_high_confidence_threshold, config.subject_similarity_threshold
-    confident = [pair for pair in assigned if at_least(pair.similarity, high)]
-    others = [pair for pair in assigned if above(pair.similarity, low) and below(pair.similarity, high)]
-    return confident + others or assigned[:1]
+    confident = [pair for pair, score in assigned if at_least(score, high)]
+    others = [pair for pair, score in assigned if above(score, low) and below(score, high)]
+    return confident + others or [pair for pair, _ in assigned[:1]]
 
 
 def _defer_subject_similarity(
