@@ -73,7 +73,7 @@ def hub_snapshot(
             repo_type="dataset",
             revision=revision,
             allow_patterns=patterns,
-            cache_dir=cache_dir,
+            cache_dir=None if cache_dir is None else os.fspath(cache_dir),
             local_files_only=offline is not None,
         )
     except Exception as err:  # offline, gated, missing revision: all end here
