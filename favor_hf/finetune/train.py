@@ -163,6 +163,7 @@ def train_sft(
     rows = load_sft_file(train_file)  # fail on a bad file before the heavy imports
     import datasets
     import torch
+    from transformers import PreTrainedModel
     from trl import SFTConfig, SFTTrainer
 
     from favor_hf.models.hf_transformers import TransformersAdapter
@@ -204,7 +205,15 @@ def train_sft(
         peft_config=peft_config,
     )
     trainer.train()
-    trained = trainer.model.merge_and_unload() if lora_r else trainer.model
+    trained = trainer.model
+    if lora_r:
+        from peft import PeftModel
+
+        if not isinstance(trained, PeftModel):  # SFTTrainer wraps the model in one when given peft_config
+            raise RuntimeError(f"expected a LoRA (peft) model after training, got {type(trained).__name__}")
+        trained = trained.merge_and_unload()
+    if not isinstance(trained, PreTrainedModel):
+        raise RuntimeError(f"expected a transformers model after training, got {type(trained).__name__}")
     trained.save_pretrained(out)
     adapter.processor.save_pretrained(out)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]

@@ -104,7 +104,8 @@ class TransformersAdapter(ModelAdapter):
                 )
             ) from err
         if device != "auto":
-            self.model.to(device)
+            # transformers declares .to with functools.wraps(nn.Module.to), which mypy reads as unbound
+            self.model.to(device)  # type: ignore[arg-type]
         self.model.eval()
         tokenizer = getattr(self.processor, "tokenizer", None)
         if tokenizer is not None:
@@ -139,11 +140,18 @@ class TransformersAdapter(ModelAdapter):
         if self.video_input == "images":
             from PIL import Image
 
-            return {"images": [[Image.fromarray(frame) for frame in request.frames] for request in inputs]}
+            return {
+                "images": [
+                    [Image.fromarray(frame) for frame in request.frames]
+                    for request in inputs
+                    if request.frames is not None  # all of them (checked above)
+                ]
+            }
         videos = [request.clip.processor_video() if request.clip else request.frames for request in inputs]
         kwargs: dict[str, Any] = {"videos": videos, "do_sample_frames": False}
-        if all(request.clip is not None for request in inputs):
-            kwargs["video_metadata"] = [request.clip.processor_metadata() for request in inputs]
+        clips = [request.clip for request in inputs if request.clip is not None]
+        if len(clips) == len(inputs):
+            kwargs["video_metadata"] = [clip.processor_metadata() for clip in clips]
         return kwargs
 
     def processor_inputs(self, inputs: list[ModelInput]) -> Any:
