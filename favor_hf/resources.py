@@ -182,7 +182,7 @@ def ensure_nltk_resources(names: tuple[str, ...] = tuple(NLTK_RESOURCES)) -> Non
         try:
             nltk.download(name, quiet=True, raise_on_error=True)
             nltk.data.find(path)
-        except Exception as err:  # nltk raises several kinds when offline
+        except (OSError, ValueError, LookupError) as err:  # raise_on_error: any failed download is a ValueError
             raise ResourceError(
                 f"NLTK resource {name!r} ({path}) is not installed and could not be downloaded ({err}). "
                 "Set NLTK_DATA to a directory that holds it, e.g. NLTK_DATA=../shared/nltk_data."

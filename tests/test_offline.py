@@ -240,3 +240,18 @@ def test_cached_sentence_model_still_loads_without_the_hub(tmp_path: Path, minil
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["favor-test/cached-minilm", "favor-test/cached-minilm", "(1,", "384)"]
+
+
+def test_missing_nltk_resource_that_cannot_be_downloaded_names_the_fix(tmp_path: Path, monkeypatch):
+    """nltk.download(raise_on_error=True) fails with ValueError when its index is unreachable: a ResourceError."""
+    import nltk
+    from nltk import downloader
+
+    from favor_hf.resources import ResourceError, ensure_nltk_resources
+
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path / "nltk_data")])  # nothing installed
+    monkeypatch.setattr(downloader._downloader, "_url", f"http://127.0.0.1:{_closed_port()}/index.xml")
+    monkeypatch.setattr(downloader._downloader, "_index", None)
+    with pytest.raises(ResourceError, match=r"'stopwords' .* could not be downloaded .* Set NLTK_DATA"):
+        ensure_nltk_resources(("stopwords",))
+    assert not (tmp_path / "nltk_data").exists()

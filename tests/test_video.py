@@ -57,3 +57,16 @@ def test_bad_arguments_and_files_raise_clear_errors(clip: str, tmp_path) -> None
     corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
     with pytest.raises(VideoError, match="corrupt.mp4"):
         sample_frames(corrupt)
+
+
+def test_official_preset_turns_decord_errors_into_video_errors(tmp_path, monkeypatch) -> None:
+    """decord raises RuntimeError for a file it cannot open (not its DECORDError): still a VideoError."""
+    from qwen_vl_utils import vision_process
+
+    from favor_hf.video.presets import official_clip
+
+    monkeypatch.setattr(vision_process, "get_video_reader_backend", lambda: "decord")
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
+    with pytest.raises(VideoError, match="corrupt.mp4: decord cannot read it"):
+        official_clip(corrupt)

@@ -60,5 +60,5 @@ class ModelAdapter(ABC):
     def generate(self, inputs: list[ModelInput]) -> list[str]:
         """Return one text answer per input, in order."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 -- an optional hook: adapters without resources keep the no-op
         """Release resources (connections, GPU memory); the default does nothing."""

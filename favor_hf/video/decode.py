@@ -43,7 +43,7 @@ def _open(path: str | os.PathLike[str]):
         raise VideoError(f"{path}: video file not found")
     try:
         container = av.open(str(path))
-    except Exception as err:  # PyAV raises many FFmpeg error subclasses
+    except av.FFmpegError as err:  # the base of PyAV's errors (InvalidDataError, ...)
         raise VideoError(f"{path}: cannot open video ({err})") from err
     if not container.streams.video:
         container.close()
@@ -77,6 +77,8 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 
 def _decoded(path: str | os.PathLike[str]) -> Iterator[tuple[float, Any]]:
     """Yield ``(time in seconds, av.VideoFrame)`` for every frame of ``path``, in order."""
+    import av
+
     count = 0
     with _open(path) as container:
         stream = container.streams.video[0]
@@ -85,7 +87,7 @@ def _decoded(path: str | os.PathLike[str]) -> Iterator[tuple[float, Any]]:
             for frame in container.decode(stream):
                 yield (float(frame.time) if frame.time is not None else count / 25.0), frame
                 count += 1
-        except Exception as err:
+        except av.FFmpegError as err:
             raise VideoError(f"{path}: decoding failed after {count} frames ({err})") from err
     if not count:
         raise VideoError(f"{path}: no decodable frames")
@@ -121,11 +123,13 @@ class FrameTable:
 
 def frame_table(path: str | os.PathLike[str]) -> FrameTable | None:
     """The :class:`FrameTable` of ``path``, or ``None`` when packets lack timestamps (then decode in order)."""
+    import av
+
     with _open(path) as container:
         stream = container.streams.video[0]
         try:
             packets = [(packet.pts, packet.is_keyframe) for packet in container.demux(stream) if packet.size]
-        except Exception as err:
+        except av.FFmpegError as err:
             raise VideoError(f"{path}: cannot read packets ({err})") from err
         time_base = float(stream.time_base or 0)
         fps = float(stream.average_rate or stream.guessed_rate or 0.0)
@@ -153,6 +157,8 @@ def decode_frames(
     Raises:
         VideoError: an index is out of range, or a frame could not be decoded.
     """
+    import av
+
     table = table if table is not None else frame_table(path)
     if table is None:
         return _decode_in_order(path, indices, max_side)
@@ -177,7 +183,7 @@ def decode_frames(
                     position = index_of.get(frame.pts, position)
                     if position >= target:
                         break
-            except Exception as err:
+            except av.FFmpegError as err:
                 raise VideoError(f"{path}: decoding failed near frame {target} ({err})") from err
             if frame is None or position != target or frame.pts != table.pts[target]:
                 return _decode_in_order(path, indices, max_side)  # timestamps and decoder disagree

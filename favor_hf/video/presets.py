@@ -288,7 +288,9 @@ def official_clip(
         total, video_fps = len(reader), float(reader.get_avg_fps())
         height, width = reader[0].shape[:2]
         del reader
-    except Exception as err:  # decord raises its own DECORDError
+    except (RuntimeError, decord.DECORDError, AssertionError, IndexError, StopIteration) as err:
+        # what decord's VideoReader raises for an unreadable clip: RuntimeError (cannot open),
+        # DECORDError (its C++ errors), AssertionError (no frames), IndexError or StopIteration (no frame 0)
         raise VideoError(f"{path}: decord cannot read it ({err})") from err
     nframes = official_nframes(total, video_fps)
     resized_height, resized_width = budget_size(height, width, nframes, min_pixels, max_pixels, total_pixels)

@@ -142,7 +142,7 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple[Enc
     if path.is_dir():
         try:
             return _load(str(path.resolve()), device, True), model_name
-        except Exception as err:  # sentence-transformers raises many kinds for a bad folder
+        except Exception as err:  # a loader boundary: sentence-transformers and torch raise many kinds for a bad folder
             raise ModelUnavailableError(f"cannot load a Sentence-BERT model from {path}: {err}") from err
     from favor_hf.network import hub_offline_reason
 
@@ -152,7 +152,7 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple[Enc
     if snapshot is not None:
         try:
             return _load(str(snapshot), device, True), name
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 -- any failure of a cached copy falls back to the next source
             cache_error = err
     if name == MINILM_MODEL and packaged_minilm_dir() is not None:
         return _load(str(packaged_minilm_dir()), device, True), name
@@ -161,7 +161,7 @@ def load_sentence_model(model_name: str, device: str | None = None) -> tuple[Enc
         raise _unavailable(name, f"cannot be downloaded ({reason})") from cache_error
     try:
         downloaded = _load(name, device, False)
-    except Exception as err:
+    except Exception as err:  # a loader boundary: network, auth, bad id or bad files, reported with the fix
         first_line = str(err).splitlines()[0] if str(err) else ""
         raise _unavailable(name, f"could not be downloaded ({type(err).__name__}: {first_line})") from err
     # Now in the cache: run it as every later process will (plain torch when its layout allows).
