@@ -254,4 +254,3 @@ def test_missing_nltk_resource_that_cannot_be_downloaded_names_the_fix(tmp_path:
     monkeypatch.setattr(downloader._downloader, "_index", None)
     with pytest.raises(ResourceError, match=r"'stopwords' .* could not be downloaded .* Set NLTK_DATA"):
         ensure_nltk_resources(("stopwords",))
-    assert not (tmp_path / "nltk_data").exists()
