@@ -13,9 +13,12 @@ after an upgrade writes a new entry and removes the older ones. :func:`push_metr
 publishes the modules as Hub Spaces ``ORG/NAME`` for ``evaluate.load("ORG/NAME")``.
 
 Example:
-    >>> install_metrics()  # doctest: +SKIP
-    {'favor_caption': PosixPath('.../evaluate-metric--favor_caption/3f2a.../favor_caption.py'), ...}
-    >>> mcq = load_metric("favor_mcq")  # doctest: +SKIP
+    >>> install_metrics()
+    {'favor_caption': PosixPath('.../evaluate-metric--favor_caption/.../favor_caption.py'), 'favor_mcq': ...}
+    >>> mcq = load_metric("favor_mcq")
+    >>> mcq.compute(predictions=["(B)"], references=[{"correct_answer": "Sits", "options": ["Walks", "Sits"],
+    ...                                               "task_type": "AS"}], judge="strict")["ALL"]
+    100.0
 """
 
 from __future__ import annotations
