@@ -169,8 +169,10 @@ def load_metric(name: str, **kwargs: Any):
     """Register ``name`` on first use and return ``evaluate.load(name, **kwargs)``.
 
     Example:
-        >>> mcq = load_metric("favor_mcq")  # doctest: +SKIP
-        >>> mcq.compute(predictions=["(C)"], references=[{...}], judge="strict")  # doctest: +SKIP
+        >>> mcq = load_metric("favor_mcq")
+        >>> mcq.compute(predictions=["(C)"], references=[{"correct_answer": "Sits", "options": ["Walks", "Runs", "Sits"],
+        ...                                               "task_type": "AS"}], judge="strict")["ALL"]
+        100.0
     """
     import evaluate
 
