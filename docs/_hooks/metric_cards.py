@@ -8,7 +8,10 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
-CARDS = {"metric-cards/favor_caption.md": "metrics/favor_caption/README.md", "metric-cards/favor_mcq.md": "metrics/favor_mcq/README.md"}
+CARDS = {
+    "metric-cards/favor_caption.md": "metrics/favor_caption/README.md",
+    "metric-cards/favor_mcq.md": "metrics/favor_mcq/README.md",
+}
 
 
 def card_markdown(text: str) -> str:
