@@ -39,11 +39,13 @@ def example_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _doctest_workspace(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _doctest_workspace(request: pytest.FixtureRequest) -> None:
     """For doctest items only: the offline environment and a fresh ``work/`` folder as the current directory."""
     if not isinstance(request.node, pytest.DoctestItem):
         return
-    data = request.getfixturevalue("example_data")
+    data: Path = request.getfixturevalue("example_data")
+    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+    tmp_path: Path = request.getfixturevalue("tmp_path")
     for name, value in OFFLINE_ENV.items():
         monkeypatch.setenv(name, os.environ.get(name, value))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
