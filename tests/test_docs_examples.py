@@ -1,4 +1,5 @@
-"""Every Python block of the docs, the README and the metric cards runs, and its shown output is checked.
+"""Every Python block of the docs, the README and the metric cards (and the metric scripts' documented
+examples) runs, and its shown output is checked.
 
 A block in ```python fences runs in order with the blocks before it on the same page; a block of
 ``>>>`` lines runs as a doctest (ELLIPSIS, NORMALIZE_WHITESPACE), so its output must match. A
@@ -11,6 +12,7 @@ offline, favor-hf's evaluate modules registered) in a folder holding ``synth/`` 
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import doctest
 import io
@@ -30,10 +32,29 @@ PAGES = sorted((REPO / "docs").glob("*.md")) + [
     REPO / "README.md",
     REPO / "metrics" / "favor_caption" / "README.md",
     REPO / "metrics" / "favor_mcq" / "README.md",
+    REPO / "metrics" / "favor_caption" / "favor_caption.py",
+    REPO / "metrics" / "favor_mcq" / "favor_mcq.py",
 ]
 FENCE = re.compile(r"^```(\w*)\s*$")
 NOT_RUN = re.compile(r"^<!-- not run: (.+\S) -->$")
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def is_doctest(code: str) -> bool:
+    return any(line.lstrip().startswith(">>>") for line in code.split("\n"))
+
+
+def kwargs_description(script: str) -> list[tuple[int, str, str | None]]:
+    """The ``_KWARGS_DESCRIPTION`` of an evaluate module script (its documented example), as one block."""
+    for node in ast.parse(script).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["_KWARGS_DESCRIPTION"]:
+            return [(node.lineno, ast.literal_eval(node.value), None)]
+    return []
+
+
+def page_blocks(page: Path) -> list[tuple[int, str, str | None]]:
+    text = page.read_text(encoding="utf-8")
+    return kwargs_description(text) if page.suffix == ".py" else python_blocks(text)
 
 
 def python_blocks(text: str) -> list[tuple[int, str, str | None]]:
@@ -58,12 +79,14 @@ def python_blocks(text: str) -> list[tuple[int, str, str | None]]:
 def run_page(page: Path) -> int:
     """Run a page's blocks in one namespace; print each failure; return the number of failures."""
     namespace: dict = {"__name__": "__example__"}
+    if page.suffix == ".py":  # a module's examples run in its namespace, as doctest runs a docstring's
+        exec(compile(page.read_text(encoding="utf-8"), str(page), "exec"), namespace)
     failures = 0
-    for line, code, reason in python_blocks(page.read_text(encoding="utf-8")):
+    for line, code, reason in page_blocks(page):
         if reason is not None:
             continue
         where = f"{page.name}:{line}"
-        if code.lstrip().startswith(">>>"):
+        if is_doctest(code):
             test = doctest.DocTestParser().get_doctest(code, namespace, where, str(page), line)
             runner = doctest.DocTestRunner(optionflags=FLAGS)
             runner.run(test, clear_globs=False)
@@ -130,7 +153,7 @@ def page_failures(docs_data: Path, tmp_path_factory) -> dict[str, str]:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO)))
 def test_page_examples_run(page: Path, page_failures: dict[str, str]) -> None:
-    if not any(reason is None for _, _, reason in python_blocks(page.read_text(encoding="utf-8"))):
+    if not any(reason is None for _, _, reason in page_blocks(page)):
         pytest.skip("no Python block to run on this page")
     assert str(page) in page_failures, f"{page} was not run"
     assert not page_failures[str(page)], f"{page.name}: examples failed\n{page_failures[str(page)]}"
