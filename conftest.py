@@ -43,11 +43,11 @@ def _doctest_workspace(request: pytest.FixtureRequest) -> None:
     """For doctest items only: the offline environment and a fresh ``work/`` folder as the current directory."""
     if not isinstance(request.node, pytest.DoctestItem):
         return
-    data: Path = request.getfixturevalue("example_data")
     monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
     tmp_path: Path = request.getfixturevalue("tmp_path")
     for name, value in OFFLINE_ENV.items():
         monkeypatch.setenv(name, os.environ.get(name, value))
+    data: Path = request.getfixturevalue("example_data")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_MODULES_CACHE", str(tmp_path / "hf" / "modules"))
     monkeypatch.setenv("FAVOR_HF_CACHE", str(tmp_path / "favor-hf-cache"))
