@@ -13,9 +13,12 @@ after an upgrade writes a new entry and removes the older ones. :func:`push_metr
 publishes the modules as Hub Spaces ``ORG/NAME`` for ``evaluate.load("ORG/NAME")``.
 
 Example:
-    >>> install_metrics()  # doctest: +SKIP
-    {'favor_caption': PosixPath('.../evaluate-metric--favor_caption/3f2a.../favor_caption.py'), ...}
-    >>> mcq = load_metric("favor_mcq")  # doctest: +SKIP
+    >>> install_metrics()
+    {'favor_caption': PosixPath('.../evaluate-metric--favor_caption/.../favor_caption.py'), 'favor_mcq': ...}
+    >>> mcq = load_metric("favor_mcq")
+    >>> mcq.compute(predictions=["(B)"], references=[{"correct_answer": "Sits", "options": ["Walks", "Sits"],
+    ...                                               "task_type": "AS"}], judge="strict")["ALL"]
+    100.0
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 from favor_hf import __version__
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+FAVOR_HF = "favor-hf"
 _HASH_LENGTH = 64  # evaluate only considers cache entries whose directory name has 64 characters
 
 
@@ -165,8 +169,10 @@ def load_metric(name: str, **kwargs: Any):
     """Register ``name`` on first use and return ``evaluate.load(name, **kwargs)``.
 
     Example:
-        >>> mcq = load_metric("favor_mcq")  # doctest: +SKIP
-        >>> mcq.compute(predictions=["(C)"], references=[{...}], judge="strict")  # doctest: +SKIP
+        >>> mcq = load_metric("favor_mcq")
+        >>> mcq.compute(predictions=["(C)"], references=[{"correct_answer": "Sits", "options": ["Walks", "Runs", "Sits"],
+        ...                                               "task_type": "AS"}], judge="strict")["ALL"]
+        100.0
     """
     import evaluate
 
@@ -174,11 +180,77 @@ def load_metric(name: str, **kwargs: Any):
     return evaluate.load(name, **kwargs)
 
 
+def space_requirements(name: str, requirement: str | None = None) -> str:
+    """The ``requirements.txt`` the Space of module ``name`` installs.
+
+    The module's own file names ``favor-hf[EXTRA]``, which no package index has, so a Space
+    must get favor-hf from where it lives: its favor-hf line becomes ``requirement`` (e.g.
+    ``favor-hf @ git+https://github.com/ORG/favor-hf@COMMIT``) with the module's extras added.
+    Refused (this is checked offline, before anything is pushed): no ``requirement`` while the
+    file names favor-hf without a URL; a ``requirement`` that does not parse, names another
+    package, points at a local file, or has neither a URL nor a version.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    lines = []
+    for line in (module_dir(name) / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        current = Requirement(line) if line.strip() and not line.lstrip().startswith("#") else None
+        if current is None or canonical_name(current.name) != FAVOR_HF:
+            lines.append(line)
+            continue
+        if requirement is None:
+            if current.url is None:
+                raise MetricRegistrationError(
+                    f"the Space {name} would install {line.strip()!r}, which no package index has: pass "
+                    f"requirement= with a URL pip can install, e.g. '{line.strip()} @ git+https://github.com/ORG/favor-hf@COMMIT'"
+                )
+            lines.append(line)
+            continue
+        try:
+            wanted = Requirement(requirement)
+        except InvalidRequirement as err:
+            raise MetricRegistrationError(f"requirement= {requirement!r} is not a pip requirement: {err}") from err
+        if canonical_name(wanted.name) != FAVOR_HF:
+            raise MetricRegistrationError(f"requirement= {requirement!r} names {wanted.name!r}, not favor-hf")
+        if wanted.url is not None and wanted.url.startswith("file:"):
+            raise MetricRegistrationError(
+                f"requirement= {requirement!r} is a local file, which the Space cannot reach: use a git or https URL"
+            )
+        if wanted.url is None and not wanted.specifier:
+            raise MetricRegistrationError(
+                f"requirement= {requirement!r} is a bare name, which no package index has: add a URL "
+                "('favor-hf @ git+https://github.com/ORG/favor-hf@COMMIT') or pin a published version"
+            )
+        wanted.extras |= current.extras
+        lines.append(str(wanted))
+    return "\n".join(lines) + "\n"
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name compared as pip does (``Favor_HF`` is ``favor-hf``)."""
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name)
+
+
+def _space_folder(name: str, requirements: str, parent: Path) -> Path:
+    """A copy of the module's folder under ``parent`` whose ``requirements.txt`` is ``requirements``."""
+    folder = parent / name
+    shutil.copytree(module_dir(name), folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (folder / "requirements.txt").write_text(requirements, encoding="utf-8")
+    return folder
+
+
 def push_metrics(
-    org: str, token: str | None = None, names: Iterable[str] | None = None, private: bool = False
+    org: str,
+    token: str | None = None,
+    names: Iterable[str] | None = None,
+    private: bool = False,
+    requirement: str | None = None,
 ) -> list[str]:
     """Publish each module as a Gradio Space ``ORG/NAME`` (script, card, ``app.py``, ``requirements.txt``).
 
+    ``requirement`` is where the Space installs favor-hf from (see :func:`space_requirements`).
     Afterwards ``evaluate.load("ORG/NAME")`` works anywhere favor-hf is installed.
     Returns the Space URLs.
     """
@@ -186,30 +258,31 @@ def push_metrics(
 
     from favor_hf.network import hub_offline_reason
 
-    folders = {name: module_dir(name) for name in names or available_metrics()}
+    requirements = {name: space_requirements(name, requirement) for name in names or available_metrics()}
     offline = hub_offline_reason()
     if offline is not None:
-        spaces = ", ".join(f"{org}/{name}" for name in folders)
+        spaces = ", ".join(f"{org}/{name}" for name in requirements)
         raise MetricRegistrationError(
             f"cannot push the Spaces {spaces}: {offline}; connect to the network (and unset HF_HUB_OFFLINE)"
         )
     api = HfApi(token=token)
     urls = []
-    for name, folder in folders.items():
+    for name, text in requirements.items():
         repo_id = f"{org}/{name}"
-        try:
-            api.create_repo(repo_id, repo_type="space", space_sdk="gradio", exist_ok=True, private=private)
-            api.upload_folder(
-                repo_id=repo_id,
-                repo_type="space",
-                folder_path=str(folder),
-                ignore_patterns=["__pycache__", "*.pyc"],
-                commit_message=f"Upload {name} (favor-hf {__version__})",
-            )
-        except Exception as err:  # huggingface_hub raises many HTTP/auth error types
-            hint = (
-                "check the organisation name and that the token (--token, `hf auth login` or HF_TOKEN) may write to it"
-            )
-            raise MetricRegistrationError(f"cannot push {folder} to the Space {repo_id}: {err}; {hint}") from err
+        with tempfile.TemporaryDirectory(prefix="favor-space-") as staging:
+            folder = _space_folder(name, text, Path(staging))
+            try:
+                api.create_repo(repo_id, repo_type="space", space_sdk="gradio", exist_ok=True, private=private)
+                api.upload_folder(
+                    repo_id=repo_id,
+                    repo_type="space",
+                    folder_path=str(folder),
+                    commit_message=f"Upload {name} (favor-hf {__version__})",
+                )
+            except Exception as err:  # huggingface_hub raises many HTTP/auth error types
+                hint = "check the organisation name and that the token (--token, `hf auth login` or HF_TOKEN) may write to it"
+                raise MetricRegistrationError(
+                    f"cannot push {module_dir(name)} to the Space {repo_id}: {err}; {hint}"
+                ) from err
         urls.append(f"https://huggingface.co/spaces/{repo_id}")
     return urls

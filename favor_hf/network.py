@@ -14,9 +14,12 @@ the fix. The Hub counts as unusable when
 The probe's answer is cached for the life of the process; :func:`reset` forgets it.
 
 Example:
-    >>> reason = hub_offline_reason()  # doctest: +SKIP
-    >>> reason  # doctest: +SKIP
-    'the Hugging Face Hub (https://huggingface.co) cannot be reached: [Errno -2] Name or service not known'
+    >>> reset()
+    >>> hub_offline_reason()  # here HF_HUB_OFFLINE=1; without a network it reads, e.g.,
+    'HF_HUB_OFFLINE is set'
+
+Without a network (and ``HF_HUB_OFFLINE`` unset) the reason reads, e.g., ``'the Hugging Face
+Hub (https://huggingface.co) cannot be reached: [Errno -2] Name or service not known'``.
 """
 
 from __future__ import annotations

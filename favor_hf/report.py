@@ -16,8 +16,17 @@ number of questions, 8,184 overall, as upstream ``analyze_qa.py``, which counts 
 questions as wrong).
 
 Example:
-    >>> report = build_report(["qwen-mcq.jsonl", "qwen-caption.jsonl"])  # doctest: +SKIP
-    >>> print(report.markdown())  # doctest: +SKIP
+    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.models import load_adapter
+    >>> from favor_hf.runner import run_benchmark
+    >>> _ = run_benchmark(load_adapter("flow"), load_video_records("synth"), "mcq", "flow-mcq.jsonl", progress=False)
+    >>> report = build_report(["flow-mcq.jsonl"])  # add the caption run (and a judge file) of the same model
+    >>> print(report.markdown())
+    | model | input | MCQ items | ALL % | AS % | HAC % | SAD % | MAD % | CM % | ALL % (official count) | LLM-free x100 | ceiling / generic / empty x100 | normalised (ours) | direction conflicts | judge correctness / detail (0-10, ours) |
+    |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+    | flow | 1 fps | 21 / 21 | 33.33 [18.2, 61.1] | 25.00 [0.0, 75.0] | 25.00 [0.0, 75.0] | 14.29 [0.0, 42.9] | 0.00 [0.0, 0.0] | 100.00 [100.0, 100.0] | 0.09 |  |  |  |  |  |
+    <BLANKLINE>
+    Accuracies are % of the questions answered, with 95% bootstrap intervals resampling videos (2000 resamples, seed 0); ...
 """
 
 from __future__ import annotations

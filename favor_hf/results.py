@@ -17,8 +17,11 @@ most its last line:
   :func:`final_records` refuses a file where that happened anyway.
 
 Example:
-    >>> store = ResultsStore("results.jsonl")  # doctest: +SKIP
-    >>> store.append({"id": "00X3U_1", "output": "(A)", "error": None, ...})  # doctest: +SKIP
+    >>> store = ResultsStore("results.jsonl")
+    >>> store.append({"id": "synth0000_1", "output": "(A)", "error": None})
+    >>> store.close()
+    >>> [line["id"] for line in read_results("results.jsonl").records]
+    ['synth0000_1']
 """
 
 from __future__ import annotations

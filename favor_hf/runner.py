@@ -15,10 +15,12 @@ command skips finished items and retries failed ones, so a run killed at any mom
 - ``shard="I/N"`` keeps a stable 1/N slice (:mod:`favor_hf.shard`).
 
 Example:
-    >>> from favor_hf.data.records import load_video_records  # doctest: +SKIP
-    >>> from favor_hf.models import load_adapter  # doctest: +SKIP
-    >>> summary = run_benchmark(load_adapter("random:0"), load_video_records("synth"), "mcq", "out.jsonl")  # doctest: +SKIP
-    >>> print(summary.format())  # doctest: +SKIP
+    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.models import load_adapter
+    >>> summary = run_benchmark(load_adapter("random:0"), load_video_records("synth"), "mcq", "out.jsonl", progress=False)
+    >>> print(summary.format())
+    model random:0 | task mcq | sampling fps=1,max_side=448 | results out.jsonl
+    21 items selected: 0 already done, 21 answered now (... items/s), 0 failed
 """
 
 from __future__ import annotations

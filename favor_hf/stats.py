@@ -16,8 +16,8 @@ and seed give the same interval on every machine.
 Example:
     >>> import numpy as np
     >>> low, high = bootstrap_ratio(np.array([[1.0], [0.0], [1.0]]), np.ones((3, 1)), seed=0)
-    >>> 0.0 <= low[0] <= high[0] <= 1.0
-    True
+    >>> float(low[0]), float(high[0])  # 2 of 3 videos right: the resampled accuracy spans 0 to 1
+    (0.0, 1.0)
 """
 
 from __future__ import annotations

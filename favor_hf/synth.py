@@ -12,9 +12,11 @@ so the scene content moves right in the frame; it *tilts up* when the window mov
 (content moves down); it *zooms in* when the window shrinks (content grows).
 
 Example:
-    >>> bench = make_synthetic_benchmark("synth", n=20, seed=0)  # doctest: +SKIP
-    >>> bench.records[0]["camera_motion"]  # doctest: +SKIP
-    'Pans to the left'
+    >>> bench = make_synthetic_benchmark("clips", n=2, seed=0, progress=False)
+    >>> [record["camera_motion"] for record in bench.records]
+    ['Tilts upward', 'Zooms in']
+    >>> [path.name for path in bench.video_paths]
+    ['synth0000.mp4', 'synth0001.mp4']
 """
 
 from __future__ import annotations

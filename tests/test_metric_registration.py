@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from favor_hf.hub_metrics import (
     hf_modules_cache,
     install_metrics,
     metrics_dir,
+    push_metrics,
 )
 
 REFERENCES = [
@@ -110,12 +112,68 @@ def test_reinstall_replaces_older_copies_and_is_idempotent(tmp_path):
     assert install_metrics(["favor_mcq"], cache=tmp_path, force=True)["favor_mcq"] == installed
 
 
+GIT_REQUIREMENT = "favor-hf @ git+https://github.com/favor-test-org/favor-hf@0123abc"
+
+
 def test_push_metrics_offline_says_what_to_do(tmp_path):
     result = run_python(
-        "", tmp_path, "-m", "favor_hf", "push-metrics", "--org", "favor-test-org", "--name", "favor_mcq"
+        "",
+        tmp_path,
+        *("-m", "favor_hf", "push-metrics", "--org", "favor-test-org", "--name", "favor_mcq"),
+        *("--requirement", GIT_REQUIREMENT),
     )
     assert result.returncode == 1
     assert "favor-test-org/favor_mcq" in result.stderr and "HF_HUB_OFFLINE" in result.stderr
+
+
+def test_push_metrics_refuses_a_favor_hf_no_index_has(tmp_path):
+    result = run_python("", tmp_path, "-m", "favor_hf", "push-metrics", "--org", "favor-test-org")
+    assert result.returncode == 1
+    assert "'favor-hf[caption]', which no package index has: pass --requirement" in result.stderr
+    assert "requirement=" not in result.stderr
+    for bad, reason in [
+        ("favor-hf", "is a bare name"),
+        ("favor-hf @ file:///tmp/favor_hf.whl", "is a local file"),
+        ("numpy @ git+https://github.com/numpy/numpy", "names 'numpy', not favor-hf"),
+        ("favor-hf @", "is not a pip requirement"),
+    ]:
+        with pytest.raises(MetricRegistrationError, match=re.escape(reason)):
+            push_metrics("favor-test-org", requirement=bad)
+
+
+class RecordingHfApi:
+    """Stands in for ``huggingface_hub.HfApi``: keeps each uploaded folder's requirements.txt."""
+
+    uploaded: dict[str, str] = {}
+
+    def __init__(self, token=None):
+        self.token = token
+
+    def create_repo(self, repo_id, **kwargs):
+        assert kwargs["repo_type"] == "space" and kwargs["space_sdk"] == "gradio"
+
+    def upload_folder(self, *, repo_id, folder_path, **kwargs):
+        files = {p.name for p in Path(folder_path).iterdir()}
+        assert {f"{repo_id.split('/')[1]}.py", "README.md", "app.py", "requirements.txt"} <= files
+        RecordingHfApi.uploaded[repo_id] = (Path(folder_path) / "requirements.txt").read_text(encoding="utf-8")
+
+
+def test_push_metrics_writes_the_requirement_given(monkeypatch):
+    import huggingface_hub
+    from packaging.requirements import Requirement
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", RecordingHfApi)
+    monkeypatch.setattr("favor_hf.network.hub_offline_reason", lambda: None)
+    urls = push_metrics("favor-test-org", token="t", requirement=GIT_REQUIREMENT)
+    assert urls == [f"https://huggingface.co/spaces/favor-test-org/{name}" for name in ("favor_caption", "favor_mcq")]
+    for name, extra in [("favor_caption", "caption"), ("favor_mcq", "mcq")]:
+        requirements = [Requirement(line) for line in RecordingHfApi.uploaded[f"favor-test-org/{name}"].splitlines()]
+        ours = [r for r in requirements if r.name == "favor-hf"]
+        assert len(ours) == 1 and ours[0].extras == {extra}
+        assert ours[0].url == "git+https://github.com/favor-test-org/favor-hf@0123abc"
+        assert "evaluate" in {r.name for r in requirements}
+    # the module's own file is left as it was
+    assert "favor-hf[mcq]" in (metrics_dir() / "favor_mcq" / "requirements.txt").read_text().splitlines()
 
 
 def test_unknown_module_is_named(tmp_path):

@@ -8,8 +8,12 @@ user-typed model settings checked before use, and failures turned into messages.
 
 Example:
     >>> choice = ModelChoice(kind="flow")
-    >>> loaded = get_adapter(choice, public=False)  # doctest: +SKIP
-    >>> rows = answer_questions(loaded, record, num_frames=8)  # doctest: +SKIP
+    >>> from favor_hf.data.records import load_video_records
+    >>> record = load_video_records("synth")[0]
+    >>> loaded = get_adapter(choice, public=False)
+    >>> rows = answer_questions(loaded, record, num_frames=8)
+    >>> [(row["task_type"], row["official_correct"]) for row in rows]  # flow sees only the camera
+    [('CM', True), ('SAD', True), ('SAD', False), ('AS', False), ('HAC', False), ('MAD', False)]
 """
 
 from __future__ import annotations

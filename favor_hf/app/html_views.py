@@ -6,7 +6,13 @@ in the ground truth but missed by the caption, amber = in the caption but not in
 ground truth (invented).
 
 Example:
-    >>> html = alignment_html(details["alignment"])  # doctest: +SKIP
+    >>> from favor_hf.caption import MINILM_MODEL, score_captions
+    >>> reference = {"camera_motion": "Camera pans left", "motion_list": "Subject 1: Man [walks in, sits down]",
+    ...              "chronological_motion_list": "walks in (Subject 1), sits down (Subject 1)"}
+    >>> result = score_captions(["A man walks in."], [reference], model_name=MINILM_MODEL, return_details=True)
+    >>> html = alignment_html(result["details"][0]["alignment"])
+    >>> 'id="alignment-view"' in html, "sits down" in html  # the missed action is shown (in red)
+    (True, True)
 """
 
 from __future__ import annotations

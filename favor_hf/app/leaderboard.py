@@ -13,8 +13,13 @@ shown in full in the last column) and a ``rank`` within it; ``notes`` says when 
 holds several groups.
 
 Example:
-    >>> board = build_leaderboard({"results": Path("space/results")})  # doctest: +SKIP
-    >>> board.mcq.columns.tolist()[:4]  # doctest: +SKIP
+    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.models import load_adapter
+    >>> from favor_hf.runner import run_benchmark
+    >>> Path("results").mkdir()
+    >>> _ = run_benchmark(load_adapter("random:0"), load_video_records("synth"), "mcq", "results/r.jsonl", progress=False)
+    >>> board = build_leaderboard({"results": Path("results")})
+    >>> board.mcq.columns.tolist()[:4]
     ['group', 'rank', 'model', 'source']
 """
 

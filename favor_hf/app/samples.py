@@ -6,8 +6,8 @@ Generation writes into a temporary sibling folder that is renamed into place, so
 processes starting at once never see a half-written sample set.
 
 Example:
-    >>> clips = ensure_samples("space/samples", num_samples=4)  # doctest: +SKIP
-    >>> sorted(clips)[0], len(clips[sorted(clips)[0]]["questions"])  # doctest: +SKIP
+    >>> clips = ensure_samples("samples", num_samples=2)
+    >>> sorted(clips)[0], len(clips[sorted(clips)[0]]["questions"])
     ('synth0000', 6)
 """
 

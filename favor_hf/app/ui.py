@@ -7,7 +7,10 @@ interface are Gradio's: ``GRADIO_SERVER_PORT`` (default 7860) and ``GRADIO_SERVE
 (default 127.0.0.1), e.g. ``GRADIO_SERVER_PORT=7871 python space/app.py``.
 
 Example:
-    >>> settings = SpaceSettings.from_env("space")  # doctest: +SKIP
+    >>> settings = SpaceSettings.from_env("space")
+    >>> settings.samples_dir.name, launch_options(settings)["max_file_size"]
+    ('samples', '50mb')
+    >>> # not run in CI: starts a web server (and first renders the samples and runs the baselines)
     >>> build_demo(settings).launch(**launch_options(settings))  # doctest: +SKIP
 """
 

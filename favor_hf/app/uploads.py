@@ -8,8 +8,8 @@ meant for the person who uploaded the clip.
 
 Example:
     >>> limits = UploadLimits(max_bytes=50 * 2**20, max_duration_s=120)
-    >>> info = validate_upload("clip.mp4", limits)  # doctest: +SKIP
-    >>> info.codec  # doctest: +SKIP
+    >>> info = validate_upload("clip.mp4", limits)
+    >>> info.codec
     'h264'
 """
 

@@ -2,8 +2,12 @@
 
 Example:
     >>> from favor_hf.caption import score_captions
-    >>> result = score_captions(captions, annotations, model_name="sentence-transformers/all-MiniLM-L6-v2")  # doctest: +SKIP
-    >>> result["final_score"], result["model_name"]  # doctest: +SKIP
+    >>> reference = {"camera_motion": "Camera pans left", "motion_list": "Subject 1: Man [walks in, sits down]",
+    ...              "chronological_motion_list": "walks in (Subject 1), sits down (Subject 1)"}
+    >>> result = score_captions(["The camera pans left. A man walks in and sits down."], [reference],
+    ...                         model_name=MINILM_MODEL)  # all-MiniLM-L6-v2, also offline
+    >>> round(result["final_score"], 4), result["model_name"]
+    (1.0, 'sentence-transformers/all-MiniLM-L6-v2')
 """
 
 from typing import Any

@@ -21,12 +21,15 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
+    from favor_hf.cli.flags import in_flags
     from favor_hf.hub_metrics import MetricRegistrationError, push_metrics
 
     try:
-        urls = push_metrics(args.org, token=args.token, names=args.name or None, private=args.private)
+        urls = push_metrics(
+            args.org, token=args.token, names=args.name or None, private=args.private, requirement=args.requirement
+        )
     except MetricRegistrationError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {in_flags(str(err), {'requirement=': '--requirement'})}", file=sys.stderr)
         return 1
     for url in urls:
         repo_id = url.split("/spaces/", 1)[1]
@@ -59,4 +62,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument("--token", help="Hub token with write access (default: the logged-in token / HF_TOKEN)")
     push.add_argument("--name", action="append", help="only this module (repeatable; default: all)")
     push.add_argument("--private", action="store_true", help="create private Spaces")
+    push.add_argument(
+        "--requirement",
+        metavar="REQ",
+        help="where the Spaces install favor-hf from, written into their requirements.txt with each module's "
+        "extras, e.g. 'favor-hf @ git+https://github.com/ORG/favor-hf@COMMIT' (required: favor-hf is on no "
+        "package index; a bare name is refused)",
+    )
     push.set_defaults(func=_push)

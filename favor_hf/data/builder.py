@@ -1,9 +1,10 @@
 """A ``datasets`` builder for FAVOR-Bench and FAVOR-Train (configs ``mcq``, ``videos``, ``train``).
 
 Example:
-    >>> builder = FavorBench(config_name="mcq", data_dir="data/FAVOR")  # doctest: +SKIP
-    >>> builder.download_and_prepare()  # doctest: +SKIP
-    >>> ds = builder.as_dataset(split="test")  # doctest: +SKIP
+    >>> builder = FavorBench(config_name="mcq", data_dir="synth", cache_dir="hf-datasets")
+    >>> builder.download_and_prepare()
+    >>> builder.as_dataset(split="test").num_rows
+    21
 
 Without ``data_dir`` the JSON files come from the Hub repo ``zl2048/FAVOR``
 (see :mod:`favor_hf.data.sources`).

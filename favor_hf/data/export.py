@@ -13,8 +13,15 @@ Parquet rows reference clips by path relative to ``out``; ``load_dataset(out, "m
 exactly :data:`favor_hf.data.features.MCQ`.
 
 Example:
-    >>> result = export_dataset("favor-bench", data_dir="data/FAVOR")  # doctest: +SKIP
-    >>> print(result.summary())  # doctest: +SKIP
+    >>> result = export_dataset("favor-bench", data_dir="synth")  # four clips of `favor-hf synth`
+    >>> print(result.summary())
+    wrote favor-bench
+      mcq/test: 21 rows (data/mcq/test-*.parquet)
+      videos/test: 4 rows (data/videos/test-*.parquet)
+      videos placed: 4
+      missing videos (mcq): 0
+      missing videos (videos): 0
+      videos: 0 videos with parse_warnings (text kept; see the parse_warnings column)
 """
 
 from __future__ import annotations

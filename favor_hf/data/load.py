@@ -1,10 +1,10 @@
 """``load_bench``: the typed FAVOR dataset from a data directory, an export or the Hub.
 
 Example:
-    >>> from favor_hf import load_bench  # doctest: +SKIP
-    >>> mcq = load_bench("mcq", data_dir="favor-bench")  # an exported folder  # doctest: +SKIP
-    >>> mcq.features["task_type"].int2str(mcq[0]["task_type"])  # doctest: +SKIP
-    'SAD'
+    >>> from favor_hf import load_bench
+    >>> mcq = load_bench("mcq", data_dir="synth-bench")  # an exported folder (four synthetic clips)
+    >>> mcq.num_rows, mcq.features["task_type"].int2str(mcq[0]["task_type"])
+    (21, 'CM')
 """
 
 from __future__ import annotations

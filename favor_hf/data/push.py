@@ -1,7 +1,8 @@
 """Upload an exported FAVOR dataset folder to the Hugging Face Hub.
 
 Example:
-    >>> push_dataset("favor-bench", "my-org/favor-bench")  # doctest: +SKIP
+    >>> # not run in CI: uploads to the Hub, which needs a network and a write token
+    >>> push_dataset("synth-bench", "my-org/favor-bench")  # doctest: +SKIP
     'https://huggingface.co/datasets/my-org/favor-bench/commit/...'
 
 Afterwards ``load_dataset("my-org/favor-bench", "mcq")`` returns the typed ``mcq`` config.

@@ -5,10 +5,10 @@ annotation strings and ``questions``), optionally ``question_perspective.json`` 
 questions, flat, with their ``question_key``) and the clips under ``videos/FAVOR-Bench/``.
 
 Example:
-    >>> records = load_video_records("data/FAVOR")  # doctest: +SKIP
-    >>> items = iter_mcq_items(records)  # doctest: +SKIP
-    >>> items[0]["question_key"], items[0]["task_type"]  # doctest: +SKIP
-    ('00X3U_1', 'SAD')
+    >>> records = load_video_records("synth")  # a data directory written by `favor-hf synth`
+    >>> items = list(iter_mcq_items(records))
+    >>> len(records), len(items), items[0]["question_key"], items[0]["task_type"]
+    (4, 21, 'synth0000_1', 'CM')
 
 Structural problems raise :class:`DataError` naming the file, the record and the field;
 recoverable ones (an absent annotation string, a video with no questions, a missing clip)

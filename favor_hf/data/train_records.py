@@ -7,8 +7,17 @@ objects with ``video_name`` and the annotation fields. Clips are looked up under
 first taken relative to ``DIR``.
 
 Example:
-    >>> records = load_train_records("FAVOR/favor_train.json")  # doctest: +SKIP
-    >>> records[0]["caption"], records[0]["video_path"], records[0]["conversation"][0]["role"]  # doctest: +SKIP
+    >>> import json, pathlib, shutil
+    >>> pathlib.Path("FAVOR/videos/FAVOR-Train").mkdir(parents=True)
+    >>> _ = shutil.copy("clip.mp4", "FAVOR/videos/FAVOR-Train/walk.mp4")
+    >>> turns = [{"role": "user", "content": "<video>Describe the motion."},
+    ...          {"role": "assistant", "content": "A man walks in and sits down."}]
+    >>> _ = pathlib.Path("FAVOR/favor_train.json").write_text(json.dumps([{"messages": turns, "videos": ["walk.mp4"]}]))
+    >>> records = load_train_records("FAVOR/favor_train.json")  # ShareGPT, as LLaMA-Factory reads it
+    >>> records[0]["video_name"], records[0]["caption"], records[0]["conversation"][0]["role"]
+    ('walk', 'A man walks in and sits down.', 'user')
+    >>> records[0]["video_path"]
+    '.../FAVOR/videos/FAVOR-Train/walk.mp4'
 """
 
 from __future__ import annotations

@@ -1,8 +1,15 @@
 """``favor-hf sft-export``: load FAVOR data, build SFT examples, write them, say what was skipped.
 
 Example:
-    >>> result = export_sft("sft", train="FAVOR/favor_train.json", heldout=0.05)  # doctest: +SKIP
-    >>> print(result.summary())  # doctest: +SKIP
+    >>> result = export_sft("sft", data_dir="synth", heldout=0.25)  # a FAVOR data directory
+    >>> print(result.summary())
+    wrote sft from 4 videos
+      heldout: 1 videos, examples: caption 1
+      train: 3 videos, examples: caption 3
+      llamafactory: sft/llamafactory/favor_train.json, sft/llamafactory/favor_heldout.json
+      trl: sft/trl/train.jsonl, sft/trl/heldout.jsonl
+      qwen: sft/qwen/train.json, sft/qwen/heldout.json
+      skipped (videos or items): 0 (nothing)
 """
 
 from __future__ import annotations

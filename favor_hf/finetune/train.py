@@ -14,6 +14,8 @@ Hyperparameters of the paper's FAVOR-Train run are not published; the defaults h
 starting point, not a replica.
 
 Example:
+    >>> # not run in CI: downloads 7B weights from the Hub and needs a GPU
+    >>> # (tests/test_sft_train.py runs the same call on a tiny random model on the CPU)
     >>> result = train_sft("Qwen/Qwen2.5-VL-7B-Instruct", "sft/trl/train.jsonl", "qwen-favor",
     ...                    sampling=Sampling(frames=16), max_steps=1000, lora_r=16)  # doctest: +SKIP
     >>> result.losses[:3]  # doctest: +SKIP

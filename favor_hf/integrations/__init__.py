@@ -12,8 +12,14 @@
 - :mod:`~favor_hf.integrations.judges`: one table with both MCQ judges and the official counts.
 
 Example:
-    >>> from favor_hf.integrations import load_results  # doctest: +SKIP
-    >>> records = load_results("Qwen2.5-VL-7B_FAVOR-Bench_1fps.xlsx")  # doctest: +SKIP
+    >>> from favor_hf.integrations import load_results
+    >>> from favor_hf.models import load_adapter
+    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.runner import run_benchmark
+    >>> _ = run_benchmark(load_adapter("flow"), load_video_records("synth"), "mcq", "flow.jsonl", progress=False)
+    >>> records = load_results("flow.jsonl")  # or a VLMEvalKit, lmms-eval or output_qa file
+    >>> len(records), records[0]["model"]
+    (21, 'flow')
 """
 
 from __future__ import annotations

@@ -13,8 +13,17 @@ one model merged) as a favor-hf results file, so runs from different toolkits ar
 compared and merged with the same code.
 
 Example:
-    >>> records = load_results("Qwen_FAVOR-Bench_1fps.xlsx")  # doctest: +SKIP
-    >>> convert_results(["Qwen_FAVOR-Bench_1fps.xlsx"], "qwen.jsonl")  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from favor_hf.integrations.vlmevalkit import write_bench
+    >>> table = pd.read_csv(write_bench("synth", "lmudata").tsv, sep="\\t")  # VLMEvalKit's benchmark file
+    >>> table["prediction"] = table["answer"]  # a VLMEvalKit prediction file answering every question right
+    >>> table.to_csv("Oracle_FAVOR-Bench_1fps.tsv", sep="\\t", index=False)
+    >>> records = load_results("Oracle_FAVOR-Bench_1fps.tsv")
+    >>> len(records), records[0]["model"], records[0]["sampling"]  # model and frames from the file name
+    (21, 'Oracle', 'vlmevalkit:fps=1')
+    >>> lines = convert_results(["Oracle_FAVOR-Bench_1fps.tsv"], "oracle.jsonl")  # now a favor-hf results file
+    >>> lines[0]["output"] == lines[0]["reference"]["correct_answer"], lines[0]["source"]
+    (True, {'format': 'vlmevalkit', 'file': 'Oracle_FAVOR-Bench_1fps.tsv'})
 """
 
 from __future__ import annotations

@@ -6,8 +6,21 @@ divides by the official counts, lmms-eval tasks usually parse a letter. :func:`j
 scores favor-hf results lines all these ways with :func:`favor_hf.mcq.mcq_accuracy`.
 
 Example:
-    >>> table = judge_table(load_results("model.xlsx"))  # doctest: +SKIP
-    >>> print(format_judge_table(table))  # doctest: +SKIP
+    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.integrations import load_results
+    >>> from favor_hf.models import load_adapter
+    >>> from favor_hf.runner import run_benchmark
+    >>> _ = run_benchmark(load_adapter("flow"), load_video_records("synth"), "mcq", "flow.jsonl", progress=False)
+    >>> table = judge_table(load_results("flow.jsonl"))
+    >>> print(format_judge_table(table))
+    task  official %  strict %  questions  official % of full count
+    ALL   33.33       33.33     21         0.09 (/8184)
+    AS    25.00       25.00     4          0.04 (/2637)
+    HAC   25.00       25.00     4          0.06 (/1541)
+    SAD   14.29       14.29     7          0.06 (/1662)
+    MAD   0.00        0.00      2          0.00 (/1205)
+    CM    100.00      100.00    4          0.37 (/1075)
+    hedged outputs (naming several options): 0; answered 21, failed 0
 """
 
 from __future__ import annotations

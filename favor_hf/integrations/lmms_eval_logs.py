@@ -9,6 +9,8 @@ from the run's ``<date>_results.json`` next to it (``model_args``: ``model_versi
 ``model`` or ``pretrained``; ``max_frames_num`` or ``video_fps``), else the folder name.
 
 Example:
+    >>> # not run in CI: needs a samples log, which lmms-eval writes while calling a model server
+    >>> # (tests/test_lmms_eval.py makes one with the real lmms-eval CLI and a loopback server)
     >>> records = read_samples("out/test/20261130_samples_favor_bench_mcq.jsonl")  # doctest: +SKIP
 """
 

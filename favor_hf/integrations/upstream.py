@@ -8,8 +8,16 @@ the options coming from the data directory's records, matched by video and posit
 checked against the stored ``correct_answer``.
 
 Example:
-    >>> from favor_hf.data.records import load_video_records  # doctest: +SKIP
-    >>> records = read_upstream("output_qa/Model.jsonl", load_video_records("FAVOR"))  # doctest: +SKIP
+    >>> import json, pathlib
+    >>> from favor_hf.data.records import load_video_records
+    >>> videos = load_video_records("synth")
+    >>> lines = [{v["video_name"]: [{"task_type": q["task_type"], "correct_answer": q["correct_answer"],
+    ...                              "output": q["options"][0], "judge": q["options"][0] == q["correct_answer"]}
+    ...                             for q in v["questions"]]} for v in videos]  # as inference_qa_qwen.py writes them
+    >>> _ = pathlib.Path("Model.jsonl").write_text("".join(json.dumps(line) + "\\n" for line in lines))
+    >>> records = read_upstream("Model.jsonl", videos)
+    >>> len(records), records[0]["id"], records[0]["reference"]["options"] == videos[0]["questions"][0]["options"]
+    (21, 'synth0000_1', True)
 """
 
 from __future__ import annotations

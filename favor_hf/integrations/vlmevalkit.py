@@ -14,8 +14,16 @@ clips as ``videos/<video>.mp4``. :func:`write_bench` writes exactly that from a 
 directory, so ``LMUData=OUT`` runs VLMEvalKit on a local copy without downloading.
 
 Example:
-    >>> records = read_predictions("Qwen2.5-VL-7B_FAVOR-Bench_1fps.xlsx")  # doctest: +SKIP
-    >>> write_bench("FAVOR", "lmudata")  # doctest: +SKIP
+    >>> bench = write_bench("synth", "lmudata")  # LMUData=lmudata runs VLMEvalKit on this copy
+    >>> bench.tsv.relative_to("lmudata").as_posix(), bench.questions, bench.videos
+    ('FAVOR-Bench/FAVOR-Bench.tsv', 21, 4)
+    >>> import pandas as pd
+    >>> table = pd.read_csv(bench.tsv, sep="\\t")
+    >>> table["prediction"] = table["answer"]  # what VLMEvalKit adds: the model's answer per row
+    >>> table.to_csv("Oracle_FAVOR-Bench_1fps.tsv", sep="\\t", index=False)
+    >>> records = read_predictions("Oracle_FAVOR-Bench_1fps.tsv")
+    >>> len(records), records[0]["model"], records[0]["sampling"]
+    (21, 'Oracle', 'vlmevalkit:fps=1')
 """
 
 from __future__ import annotations

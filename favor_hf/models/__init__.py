@@ -3,8 +3,11 @@
 :func:`load_adapter` builds one from an ``"ADAPTER:ID"`` spec, as the command line takes it.
 
 Example:
-    >>> adapter = load_adapter("random:0")  # doctest: +SKIP
-    >>> adapter = load_adapter("openai:gpt-4o", base_url="http://localhost:8000/v1")  # doctest: +SKIP
+    >>> adapter = load_adapter("random:0")
+    >>> adapter.name
+    'random:0'
+    >>> adapter = load_adapter("openai:gpt-4o", base_url="http://localhost:8000/v1")  # builds the client only
+    >>> # downloads 2.2B weights from the Hub and wants a GPU, so not run in CI:
     >>> adapter = load_adapter("transformers:HuggingFaceTB/SmolVLM2-2.2B-Instruct", dtype="bfloat16")  # doctest: +SKIP
 """
 

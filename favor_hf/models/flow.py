@@ -15,9 +15,10 @@ It answers camera-motion questions by matching its estimate to the options' word
 questions with the first option (it sees no subjects), and captions with one camera sentence.
 
 Example:
+    >>> from favor_hf.video import sample_frames
     >>> adapter = FlowAdapter()
-    >>> adapter.estimate_camera_motion(frames)  # doctest: +SKIP
-    'pan_left'
+    >>> adapter.estimate_camera_motion(sample_frames("clip.mp4", num_frames=8))  # a synthetic clip whose camera tilts up
+    'tilt_up'
 """
 
 from __future__ import annotations

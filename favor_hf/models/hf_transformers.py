@@ -16,6 +16,9 @@ float frames and the frame rate the official runs' processor assumed (see
 :mod:`favor_hf.video.presets`).
 
 Example:
+    >>> from favor_hf.video import sample_frames
+    >>> frames = sample_frames("clip.mp4", num_frames=8)
+    >>> # not run in CI: downloads 7B weights from the Hub and needs a GPU
     >>> adapter = TransformersAdapter("Qwen/Qwen2.5-VL-7B-Instruct", dtype="bfloat16")  # doctest: +SKIP
     >>> adapter.generate([ModelInput(prompt="Describe the video.", frames=frames)])  # doctest: +SKIP
 """

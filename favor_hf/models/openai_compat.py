@@ -11,8 +11,10 @@ base URLs; 429, 5xx, timeouts and connection errors are retried with exponential
 the runner calls it from ``--concurrency`` threads at once.
 
 Example:
-    >>> adapter = OpenAIAdapter("Qwen/Qwen2.5-VL-7B-Instruct",  # doctest: +SKIP
-    ...                         base_url=["http://gpu1:8000/v1", "http://gpu2:8000/v1"])
+    >>> from favor_hf.video import sample_frames
+    >>> frames = sample_frames("clip.mp4", num_frames=8)
+    >>> adapter = OpenAIAdapter("Qwen/Qwen2.5-VL-7B-Instruct", base_url=["http://gpu1:8000/v1", "http://gpu2:8000/v1"])
+    >>> # not run in CI: needs the two chat-completions servers named above
     >>> adapter.generate([ModelInput(prompt="Describe the video.", frames=frames)])  # doctest: +SKIP
 """
 

@@ -1,8 +1,9 @@
 """Decode videos and sample frames with PyAV (FFmpeg ships inside its wheel, no system FFmpeg).
 
 Example:
-    >>> frames = sample_frames("clip.mp4", num_frames=8)  # doctest: +SKIP
-    >>> frames.shape  # (8, height, width, 3), uint8 RGB  # doctest: +SKIP
+    >>> frames = sample_frames("clip.mp4", num_frames=8)
+    >>> frames.shape, frames.dtype  # (frames, height, width, RGB)
+    ((8, 144, 192, 3), dtype('uint8'))
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ has the fields and string formats of the FAVOR annotations and of the official s
 notebook (``parse_video_caption``), which this module reimplements:
 
     >>> from favor_hf.caption.extract.extractor import extract_caption
-    >>> extract_caption("The camera pans left. A man walks to the door and opens it.")  # doctest: +SKIP
+    >>> extract_caption("The camera pans left. A man walks to the door and opens it.")
     {'camera_motion': 'Camera pans left', 'num_subjects': 'Single subject',
      'motion_list': 'Subject 1: Man [walks to the door, opens it]',
      'chronological_motion_list': 'walks to the door (Subject 1), opens it (Subject 1)'}

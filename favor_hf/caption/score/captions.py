@@ -350,10 +350,12 @@ def score_captions(
         and ``signature`` (:mod:`favor_hf.caption.score.signature`: what decides the numbers).
 
     Example:
-        >>> score_captions(["The camera pans left. A man walks in."],
+        >>> result = score_captions(["The camera pans left. A man walks in."],
         ...                [{"camera_motion": "Camera pans left", "motion_list": "Subject 1: Man [walks in]",
         ...                  "chronological_motion_list": "walks in (Subject 1)"}],
-        ...                model_name="sentence-transformers/all-MiniLM-L6-v2")["final_score"]  # doctest: +SKIP
+        ...                model_name="sentence-transformers/all-MiniLM-L6-v2")
+        >>> round(result["final_score"], 4), result["num_videos"]
+        (1.0, 1)
     """
     if len(predictions) != len(references):
         raise CaptionInputError(

@@ -17,8 +17,12 @@ Where: ``$FAVOR_EMBEDDING_CACHE`` (a directory; ``0``/``off`` disables the cache
 ``embeddings/`` in the favor-hf cache directory (``$FAVOR_HF_CACHE``, ``~/.cache/favor_hf``).
 
 Example:
-    >>> cache = embedding_cache(model)  # doctest: +SKIP
-    >>> cache.put({"walks in": vector}); cache.get(["walks in"])["walks in"] is not None  # doctest: +SKIP
+    >>> from favor_hf.caption import MINILM_MODEL, load_sentence_model
+    >>> model, _ = load_sentence_model(MINILM_MODEL)
+    >>> cache = embedding_cache(model)
+    >>> vector = model.encode(["walks in"])[0]
+    >>> cache.put({"walks in": vector})
+    >>> cache.get(["walks in", "sits down"])["walks in"].tobytes() == vector.tobytes()  # a stored string, exactly
     True
 """
 
