@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from favor_hf.render import format_interval
 from favor_hf.schema import OFFICIAL_COUNTS
 from favor_hf.stats import (
     LEVEL,
     MCQ_KEYS,
     N_RESAMPLES,
     SEED,
-    format_interval,
     mcq_intervals,
     mean_interval,
 )

@@ -36,8 +36,10 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from favor_hf.data.records import iter_mcq_items
+from favor_hf.mcq import mcq_accuracy
 from favor_hf.models.base import ModelAdapter, ModelInput
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
+from favor_hf.render import format_scores
 from favor_hf.results import (
     TASKS,
     ResultsStore,
@@ -47,9 +49,8 @@ from favor_hf.results import (
     run_identity,
     universe_digest,
 )
-from favor_hf.schema import ANNOTATION_FIELDS, CAPTION_SCORE_KEYS, TASK_CODES
+from favor_hf.schema import ANNOTATION_FIELDS
 from favor_hf.shard import select_shard
-from favor_hf.stats import aligned_rows
 from favor_hf.video import Clip, Sampling
 
 
@@ -119,7 +120,7 @@ class _FrameCache:
         if owner:
             try:
                 entry.set_result(self._sampling.clip(path))
-            except Exception as err:  # recorded per item by the caller
+            except Exception as err:  # noqa: BLE001 -- recorded per item by the caller
                 entry.set_exception(err)
         return entry.result()
 
@@ -152,7 +153,7 @@ def _answer_batch(
                     clip = cache.get(item["video_path"])
                     outcome["frames"] = len(clip.frames)
                     outcome["frame_manifest"] = clip.manifest()
-                except Exception as err:
+                except Exception as err:  # noqa: BLE001 -- any decoding failure is recorded per item
                     outcome["error"] = _error_text(err)
         outcome["timing"] = {"frames_s": round(time.perf_counter() - start, 4)}
         if outcome["error"] is not None:
@@ -173,7 +174,7 @@ def _answer_batch(
             answers = adapter.generate([request for _, request, _ in ready])
             if len(answers) != len(ready):
                 raise RuntimeError(f"adapter returned {len(answers)} answers for {len(ready)} inputs")
-        except Exception as err:  # any backend failure is recorded per item; the run goes on
+        except Exception as err:  # noqa: BLE001 -- any backend failure is recorded per item; the run goes on
             answers = [None] * len(ready)
             for _, _, outcome in ready:
                 outcome["error"] = _error_text(err)
@@ -372,43 +373,11 @@ def score_records(
     references = [r["reference"] for r in answered]
     scores: dict[str, Any] = {}
     if answered and task == "mcq":
-        from favor_hf.mcq import mcq_accuracy
-
         scores = {**mcq_accuracy(predictions, references, judge=judge), "judge": judge}
     elif answered and task == "caption":
-        from favor_hf.caption import score_captions
+        from favor_hf.caption import score_captions  # lazy: the caption metric imports scipy (a second)
 
-        options = {"model_name": caption_model} if caption_model else {}
+        options: dict[str, Any] = {"model_name": caption_model} if caption_model else {}
         scores = dict(score_captions(predictions, references, official_hash_seed=official_hash_seed, **options))
     universe = (records[0].get("universe") or {}).get("items") if records else None
     return {**scores, "answered": len(answered), "failed": len(records) - len(answered), "universe": universe}
-
-
-def format_results_header(records: Sequence[dict[str, Any]]) -> str:
-    """One line naming the run of a results file and how complete it is."""
-    first = records[0]
-    failed = sum(1 for r in records if r.get("error") is not None)
-    universe = (first.get("universe") or {}).get("items", len(records))
-    return (
-        f"model {first['model']} | task {first['task']} | sampling {first['sampling']} | "
-        f"{len(records) - failed} answered, {failed} failed, {max(0, universe - len(records))} not run, of {universe} items"
-    )
-
-
-def format_scores(scores: dict[str, Any], task: str) -> str:
-    """The score table of :func:`score_records` as aligned text."""
-    if task == "mcq":
-        counts = scores.get("counts", {})
-        rows = [(key, f"{scores[key]:.2f}", str(counts.get(key, ""))) for key in ("ALL", *TASK_CODES) if key in scores]
-        header = ("task", "accuracy %", "questions")
-        footer = f"judge: {scores.get('judge')}; hedged outputs (naming several options): {scores.get('hedged', 0)}"
-        if scores.get("thinking"):
-            footer += f"; outputs with <think> reasoning (judged after it): {scores['thinking']}"
-    else:
-        rows = [(key, f"{scores[key]:.4f}", "") for key in CAPTION_SCORE_KEYS if key in scores]
-        header = ("score", "mean", "")
-        footer = f"caption model: {scores.get('model_name', '?')}, videos: {scores.get('num_videos', 0)}"
-        footer += f"\nsignature: {scores.get('signature', '?')}"
-    if not rows:
-        return "no finished items to score"
-    return "\n".join([*aligned_rows(header, rows), footer])

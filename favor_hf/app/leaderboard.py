@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from favor_hf.render import format_interval
 from favor_hf.report import (
     ReportError,
     RunScores,
@@ -37,7 +38,6 @@ from favor_hf.report import (
     score_run,
 )
 from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_CODES
-from favor_hf.stats import format_interval
 
 MCQ_COLUMNS: tuple[str, ...] = ("ALL", *TASK_CODES)
 CAPTION_COLUMNS: tuple[str, ...] = ("final_score", *(k for k in CAPTION_SCORE_KEYS if k != "final_score"))

@@ -17,7 +17,7 @@ def _questions(data_dir: str) -> dict[str, list[dict]]:
 
 def _score_mcq(args: argparse.Namespace) -> int:
     from favor_hf.integrations.upstream import score_upstream_results
-    from favor_hf.runner import format_scores
+    from favor_hf.render import format_scores
 
     try:
         questions = _questions(args.data_dir) if args.data_dir else None

@@ -7,7 +7,7 @@ scores favor-hf results lines all these ways with :func:`favor_hf.mcq.mcq_accura
 
 Example:
     >>> table = judge_table(load_results("model.xlsx"))  # doctest: +SKIP
-    >>> print(format_judge_table(table))  # doctest: +SKIP
+    >>> print(favor_hf.render.format_judge_table(table))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from favor_hf.mcq import mcq_accuracy
-from favor_hf.schema import TASK_CODES
-from favor_hf.stats import aligned_rows
 
 
 def judge_table(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -35,28 +33,3 @@ def judge_table(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         table["strict"] = mcq_accuracy(outputs, references, judge="strict")
         table["official_full_counts"] = mcq_accuracy(outputs, references, judge="official", full_counts=True)
     return table
-
-
-def format_judge_table(table: dict[str, Any]) -> str:
-    """Aligned text: per task, official % and strict % (over the answered), official % of the official count."""
-    if "official" not in table:
-        return "no answered questions to score"
-    official, strict, full = table["official"], table["strict"], table["official_full_counts"]
-    header = ("task", "official %", "strict %", "questions", "official % of full count")
-    rows = [
-        (
-            key,
-            f"{official[key]:.2f}",
-            f"{strict[key]:.2f}",
-            str(official["counts"][key]),
-            f"{full[key]:.2f} (/{full['counts'][key]})",
-        )
-        for key in ("ALL", *TASK_CODES)
-        if key in official
-    ]
-    lines = aligned_rows(header, rows)
-    lines.append(
-        f"hedged outputs (naming several options): {official['hedged']}; answered {table['answered']}, "
-        f"failed {table['failed']}"
-    )
-    return "\n".join(lines)
