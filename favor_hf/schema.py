@@ -20,6 +20,10 @@ TASK_CODES: tuple[str, ...] = tuple(TASK_NAMES)
 MCQ_JUDGES: tuple[str, ...] = ("official", "strict")
 """MCQ judges: the upstream substring rule, and one committed option parsed from the output."""
 
+CAPTION_JUDGE_TASK = "caption-judge"
+"""``task`` of the lines of an LLM caption-judge file (:mod:`favor_hf.caption.analysis.llm_judge`),
+which ``favor-hf report`` joins to the caption run it judged."""
+
 OFFICIAL_COUNTS: dict[str, int] = {
     "ALL": 8184,
     "AS": 2637,

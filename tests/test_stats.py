@@ -13,7 +13,7 @@ from conftest import SYNTHETIC
 from favor_hf.data.records import load_video_records
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.models import load_adapter
-from favor_hf.report import load_final_records
+from favor_hf.report_inputs import load_final_records
 from favor_hf.runner import Sampling, run_benchmark
 from favor_hf.stats import (
     ComparisonError,

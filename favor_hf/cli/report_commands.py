@@ -104,7 +104,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from favor_hf.report import ReportError, build_report, load_subsets
+    from favor_hf.report import ReportError, build_report
+    from favor_hf.report_inputs import load_subsets
     from favor_hf.resources import ResourceError
 
     try:
@@ -135,7 +136,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from favor_hf.report import ReportError, load_final_records, score_run
+    from favor_hf.report import ReportError, score_run
+    from favor_hf.report_inputs import load_final_records
     from favor_hf.resources import ResourceError
     from favor_hf.stats import ComparisonError, compare_caption_runs, compare_runs
 
@@ -173,7 +175,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _judge(args: argparse.Namespace) -> int:
     from favor_hf.caption.analysis.llm_judge import judge_captions
     from favor_hf.models.openai_compat import OpenAIAdapter
-    from favor_hf.report import ReportError
+    from favor_hf.report_inputs import ReportError
     from favor_hf.results import ResultsError
 
     try:
