@@ -29,7 +29,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from favor_hf import __version__
+from favor_hf._version import __version__
+from favor_hf.network import hub_offline_reason
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _HASH_LENGTH = 64  # evaluate only considers cache entries whose directory name has 64 characters
@@ -168,7 +169,7 @@ def load_metric(name: str, **kwargs: Any):
         >>> mcq = load_metric("favor_mcq")  # doctest: +SKIP
         >>> mcq.compute(predictions=["(C)"], references=[{...}], judge="strict")  # doctest: +SKIP
     """
-    import evaluate
+    import evaluate  # lazy: ``import favor_hf`` and `favor-hf install-metrics` do not need evaluate
 
     install_metric(name)
     return evaluate.load(name, **kwargs)
@@ -182,9 +183,7 @@ def push_metrics(
     Afterwards ``evaluate.load("ORG/NAME")`` works anywhere favor-hf is installed.
     Returns the Space URLs.
     """
-    from huggingface_hub import HfApi
-
-    from favor_hf.network import hub_offline_reason
+    from huggingface_hub import HfApi  # lazy: only pushing needs the Hub client
 
     folders = {name: module_dir(name) for name in names or available_metrics()}
     offline = hub_offline_reason()
