@@ -108,7 +108,7 @@ def format_scores(
 
 
 def format_judge_table(table: Mapping[str, Any]) -> str:
-    """:func:`favor_hf.integrations.judges.judge_table` as aligned text: per task, official % and
+    """:func:`favor_hf.integrations.mcq_conventions.judge_table` as aligned text: per task, official % and
     strict % (over the answered), official % of the official count."""
     if "official" not in table:
         return "no answered questions to score"

@@ -15,7 +15,7 @@ command skips finished items and retries failed ones, so a run killed at any mom
 - ``shard="I/N"`` keeps a stable 1/N slice (:mod:`favor_hf.shard`).
 
 Example:
-    >>> from favor_hf.data.records import load_video_records  # doctest: +SKIP
+    >>> from favor_hf.data.favor_json import load_video_records  # doctest: +SKIP
     >>> from favor_hf.models import load_adapter  # doctest: +SKIP
     >>> summary = run_benchmark(load_adapter("random:0"), load_video_records("synth"), "mcq", "out.jsonl")  # doctest: +SKIP
     >>> print(summary.format())  # doctest: +SKIP
@@ -35,7 +35,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from favor_hf.data.records import iter_mcq_items
+from favor_hf.data.favor_json import iter_mcq_items
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.models.base import ModelAdapter, ModelInput
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
@@ -247,7 +247,7 @@ def run_benchmark(
 
     Args:
         adapter: the model.
-        records: video records from :func:`favor_hf.data.records.load_video_records`.
+        records: video records from :func:`favor_hf.data.favor_json.load_video_records`.
         task: ``"mcq"`` or ``"caption"``.
         out: the results file; created, or resumed when it holds lines of the same run.
         sampling: the frame-sampling preset (recorded in every line).

@@ -23,7 +23,7 @@ from favor_hf.report import build_report, input_setting
 from favor_hf.report_inputs import ReportError, load_final_records, load_subsets
 from favor_hf.stats import judge_records, mcq_intervals
 
-pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.favor_json.FavorDataWarning")
 
 SYNTH_REFERENCE = {
     "caption": "The camera tilts upward. The orange circle moves down.",

@@ -23,7 +23,7 @@ from favor_hf.report_inputs import load_final_records
 from favor_hf.results import ResultsError
 from favor_hf.schema import CAPTION_JUDGE_TASK as JUDGE_TASK
 
-pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.favor_json.FavorDataWarning")
 
 
 def judge_reply(prompt: str, images: int) -> str:

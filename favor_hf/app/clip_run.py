@@ -163,7 +163,7 @@ def attach_record(clip: dict[str, Any], text: str) -> dict[str, Any]:
     """
     import json
 
-    from favor_hf.data.records import LoadReport, parse_video_record
+    from favor_hf.data.favor_json import LoadReport, parse_video_record
 
     try:
         raw = json.loads(text)

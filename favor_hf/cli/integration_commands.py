@@ -9,7 +9,7 @@ from pathlib import Path
 
 def _convert(args: argparse.Namespace) -> int:
     from favor_hf.integrations import convert_results
-    from favor_hf.integrations.judges import judge_table
+    from favor_hf.integrations.mcq_conventions import judge_table
     from favor_hf.render import format_judge_table, format_results_header, format_scores
     from favor_hf.runner import score_records
 

@@ -10,7 +10,7 @@ from favor_hf.schema import MCQ_JUDGES
 
 
 def _questions(data_dir: str) -> dict[str, list[dict]]:
-    from favor_hf.data.records import load_video_records
+    from favor_hf.data.favor_json import load_video_records
 
     return {r["video_name"]: r["questions"] for r in load_video_records(data_dir)}  # looked up with or without .mp4
 

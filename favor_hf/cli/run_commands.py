@@ -131,7 +131,7 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from favor_hf.data.records import DataError, load_video_records
+    from favor_hf.data.favor_json import DataError, load_video_records
     from favor_hf.models import load_adapter
     from favor_hf.resources import ResourceError
     from favor_hf.results import ResultsError
@@ -245,7 +245,7 @@ def _score(args: argparse.Namespace) -> int:
     print(format_scores(scores, task, intervals, level=LEVEL, n_resamples=N_RESAMPLES, seed=SEED))
     _write_scores(args.json, args.results, task, scores)
     if task == "mcq":
-        from favor_hf.integrations.judges import judge_table
+        from favor_hf.integrations.mcq_conventions import judge_table
         from favor_hf.render import format_judge_table
 
         print("\nboth judges and the official counts:\n" + format_judge_table(judge_table(finals)))
@@ -253,7 +253,7 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from favor_hf.data.records import DataError, load_video_records
+    from favor_hf.data.favor_json import DataError, load_video_records
     from favor_hf.results import ResultsError, merge_results, read_results
     from favor_hf.runner import build_items
 

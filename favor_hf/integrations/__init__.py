@@ -9,7 +9,7 @@
 - :mod:`~favor_hf.integrations.lmms_eval_tasks`: what the lmms-eval task pack
   (``favor_bench_mcq``, ``favor_bench_caption``) calls; :func:`lmms_eval_tasks_path` is
   the folder to pass to ``lmms-eval --include_path``.
-- :mod:`~favor_hf.integrations.judges`: one table with both MCQ judges and the official counts.
+- :mod:`~favor_hf.integrations.mcq_conventions`: one table with both MCQ judges and the official counts.
 
 Example:
     >>> from favor_hf.integrations import load_results  # doctest: +SKIP

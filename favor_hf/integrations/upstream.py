@@ -8,7 +8,7 @@ the options coming from the data directory's records, matched by video and posit
 checked against the stored ``correct_answer``.
 
 Example:
-    >>> from favor_hf.data.records import load_video_records  # doctest: +SKIP
+    >>> from favor_hf.data.favor_json import load_video_records  # doctest: +SKIP
     >>> records = read_upstream("output_qa/Model.jsonl", load_video_records("FAVOR"))  # doctest: +SKIP
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from favor_hf.integrations.records import imported_record, json_lines
+from favor_hf.integrations.imported_lines import imported_record, json_lines
 from favor_hf.mcq import judge_official, mcq_accuracy, summarize
 
 
@@ -85,7 +85,7 @@ def _answered_questions(
         ValueError: a video is not in ``questions``, has fewer questions than answers, or a stored
             ``correct_answer`` differs (another benchmark version); names the file, video and entry.
     """
-    from favor_hf.data.records import video_stem
+    from favor_hf.data.favor_json import video_stem
 
     by_stem = {video_stem(name): listed for name, listed in questions.items()}  # "X" and "X.mp4" are one video
     answered = []

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from favor_hf.data.records import VIDEO_PERSPECTIVE, VIDEO_SUBDIR, VIDEO_SUFFIX
+from favor_hf.data.favor_json import VIDEO_PERSPECTIVE, VIDEO_SUBDIR, VIDEO_SUFFIX
 from favor_hf.motion_labels import CAMERA_MOTIONS
 from favor_hf.synth.questions import scene_record
 from favor_hf.synth.scene import SUBJECT_COLORS, Scene, make_scene, render, write_mp4
