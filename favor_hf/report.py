@@ -48,7 +48,7 @@ from favor_hf.stats import (
 
 @dataclass
 class RunScores:
-    """One results file scored: identity, scores, intervals and (caption runs) validity and judge means."""
+    """One results file scored: identity, scores, intervals and (caption runs) validity and LLM-judge means."""
 
     path: str
     task: str
@@ -60,7 +60,9 @@ class RunScores:
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     details: list[dict[str, Any]] = field(default_factory=list)
     validity: dict[str, Any] | None = None
-    judge: dict[str, Any] | None = None
+    caption_judge: dict[str, Any] | None = None
+    """Means of the LLM caption judge's file for this run (:mod:`favor_hf.caption.analysis.llm_judge`),
+    written as ``judge`` in rows and JSON; the MCQ judge rule is ``scores["judge"]``."""
 
     @property
     def answered(self) -> list[dict[str, Any]]:
@@ -148,7 +150,7 @@ def score_run(
     return run
 
 
-def _judge_means(records: Sequence[Mapping[str, Any]], source: str) -> dict[str, Any]:
+def _caption_judge_means(records: Sequence[Mapping[str, Any]], source: str) -> dict[str, Any]:
     judged = [r for r in records if r.get("error") is None]
     means = {}
     for key in ("correctness", "detail"):
@@ -252,7 +254,7 @@ class Report:
                     "scores": run.scores,
                     "intervals": {k: list(v) for k, v in run.intervals.items()},
                     "validity": run.validity,
-                    "judge": run.judge,
+                    "judge": run.caption_judge,
                 }
                 for run in self.runs
             ],
@@ -279,11 +281,11 @@ def build_report(
         ReportError: a file is not a results file, or two files hold the same kind of run of one model and sampling.
     """
     runs: list[RunScores] = []
-    judges: list[tuple[str, list[dict[str, Any]]]] = []
+    judge_files: list[tuple[str, list[dict[str, Any]]]] = []
     for path in paths:
         records = load_final_records(path)
         if records and records[0]["task"] == CAPTION_JUDGE_TASK:
-            judges.append((str(path), records))
+            judge_files.append((str(path), records))
         else:
             runs.append(
                 score_run(
@@ -297,7 +299,7 @@ def build_report(
                     official_hash_seed=official_hash_seed,
                 )
             )
-    return assemble_report(runs, judges, subsets=subsets, n_resamples=n_resamples, seed=seed)
+    return assemble_report(runs, judge_files, subsets=subsets, n_resamples=n_resamples, seed=seed)
 
 
 def assemble_report(
@@ -332,7 +334,7 @@ def assemble_report(
                 "whose caption run is not among the files; left out"
             )
             continue
-        target[0].judge = _judge_means(records, source)
+        target[0].caption_judge = _caption_judge_means(records, source)
     groups: dict[tuple[str, str, int], dict[str, RunScores]] = {}
     for run in runs:
         copy = 0
@@ -361,8 +363,8 @@ def assemble_report(
             row["LLM-free x100 low"], row["LLM-free x100 high"] = 100 * low, 100 * high
             if caption.validity:
                 row["validity"] = {k: v for k, v in caption.validity.items() if k != "per_video"}
-            if caption.judge:
-                row["judge"] = caption.judge
+            if caption.caption_judge:
+                row["judge"] = caption.caption_judge
         if subsets:
             subset_row, unassigned = _subset_columns(mcq, caption, subsets, n_resamples, seed)
             row.update(subset_row)

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -113,10 +114,11 @@ class _FrameCache:
 
     def get(self, path: str) -> Clip:
         with self._lock:
-            entry = self._entries.get(path)
-            owner = entry is None
+            found = self._entries.get(path)
+            owner = found is None
+            entry: Future[Clip] = Future() if found is None else found
             if owner:
-                entry = self._entries[path] = Future()
+                self._entries[path] = entry
         if owner:
             try:
                 entry.set_result(self._sampling.clip(path))
@@ -170,6 +172,7 @@ def _answer_batch(
         ready.append((item, request, outcome))
     if ready:
         start = time.perf_counter()
+        answers: Sequence[str | None]
         try:
             answers = adapter.generate([request for _, request, _ in ready])
             if len(answers) != len(ready):
@@ -345,7 +348,7 @@ def _line(item: dict[str, Any], outcome: dict[str, Any], identity: dict[str, Any
     }
 
 
-def selected_final_records(path: str | Path, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def selected_final_records(path: str | os.PathLike[str], ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The final line of each item in a results file (only ``ids`` when given), checked to be one run."""
     final = final_records(read_results(path).records, str(path))
     if final:
