@@ -30,12 +30,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_CODES
+from favor_hf.schema import CAPTION_SCORE_KEYS, MCQ_KEYS
 
 if TYPE_CHECKING:  # type only: stats imports this module to render its comparisons
     from favor_hf.stats import Comparison
-
-_MCQ_KEYS: tuple[str, ...] = ("ALL", *TASK_CODES)
 
 
 def format_interval(low: float, high: float, digits: int = 1) -> str:
@@ -79,7 +77,7 @@ def format_scores(
     """
     if task == "mcq":
         counts = scores.get("counts", {})
-        rows = [(key, f"{scores[key]:.2f}", str(counts.get(key, ""))) for key in _MCQ_KEYS if key in scores]
+        rows = [(key, f"{scores[key]:.2f}", str(counts.get(key, ""))) for key in MCQ_KEYS if key in scores]
         header: tuple[str, ...] = ("task", "accuracy %", "questions")
         footer = f"judge: {scores.get('judge')}; hedged outputs (naming several options): {scores.get('hedged', 0)}"
         if scores.get("thinking"):
@@ -122,7 +120,7 @@ def format_judge_table(table: Mapping[str, Any]) -> str:
             str(official["counts"][key]),
             f"{full[key]:.2f} (/{full['counts'][key]})",
         )
-        for key in _MCQ_KEYS
+        for key in MCQ_KEYS
         if key in official
     ]
     lines = aligned_rows(header, rows)
@@ -203,7 +201,7 @@ def report_markdown(
     """The rows of a :class:`favor_hf.report.Report` as a Markdown table: accuracies (answered
     convention) with their intervals, then a legend naming the bootstrap, then the notes."""
     columns = ["model", "input", "MCQ items"]
-    for key in _MCQ_KEYS:
+    for key in MCQ_KEYS:
         if any(key in row for row in rows):
             columns.append(f"{key} %")
     columns.append("ALL % (official count)")

@@ -34,10 +34,9 @@ from typing import Any
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.render import report_markdown, rows_csv
 from favor_hf.report_inputs import ReportError, load_final_records
-from favor_hf.schema import CAPTION_JUDGE_TASK, OFFICIAL_COUNTS
+from favor_hf.schema import CAPTION_JUDGE_TASK, MCQ_KEYS, OFFICIAL_COUNTS
 from favor_hf.stats import (
     LEVEL,
-    MCQ_KEYS,
     N_RESAMPLES,
     SEED,
     judge_records,

@@ -17,6 +17,9 @@ TASK_NAMES: dict[str, str] = {
 
 TASK_CODES: tuple[str, ...] = tuple(TASK_NAMES)
 
+MCQ_KEYS: tuple[str, ...] = ("ALL", *TASK_CODES)
+"""Keys of per-task MCQ results (accuracies, counts, intervals, table rows), ``ALL`` first."""
+
 MCQ_JUDGES: tuple[str, ...] = ("official", "strict")
 """MCQ judges: the upstream substring rule, and one committed option parsed from the output."""
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from favor_hf.mcq import judge_output
 from favor_hf.render import format_comparison
-from favor_hf.schema import TASK_CODES
+from favor_hf.schema import MCQ_KEYS, TASK_CODES
 
 N_RESAMPLES = 2000
 """Bootstrap resamples of every interval."""
@@ -41,8 +41,6 @@ SEED = 0
 """Default seed of the bootstrap generator."""
 LEVEL = 0.95
 """Coverage of every interval."""
-MCQ_KEYS: tuple[str, ...] = ("ALL", *TASK_CODES)
-"""Keys of per-task MCQ results, ``ALL`` first."""
 
 
 class ComparisonError(ValueError):
