@@ -10,6 +10,8 @@
   (``favor_bench_mcq``, ``favor_bench_caption``) calls; :func:`lmms_eval_tasks_path` is
   the folder to pass to ``lmms-eval --include_path``.
 - :mod:`~favor_hf.integrations.mcq_conventions`: one table with both MCQ judges and the official counts.
+- :mod:`~favor_hf.integrations.imported_lines`: the favor-hf results line each reader builds from
+  another toolkit's answer, and the JSON Lines reader they share.
 
 Example:
     >>> from favor_hf.integrations import load_results  # doctest: +SKIP
