@@ -32,7 +32,7 @@ from pathlib import Path
 
 from favor_hf.caption import score_captions
 from favor_hf.caption.analysis.validity import direction_conflicts, normalised_score
-from favor_hf.models.random_guess import GENERIC_CAPTION
+from favor_hf.prompts import GENERIC_CAPTION
 
 DEFAULT_ANNOTATIONS = Path(__file__).resolve().parents[1].parent / "shared/favor/official/FAVOR_gt_annotations.json"
 STATIC_SCENE = "A kitchen with white cabinets, a wooden table and a window; the light is soft and the walls are beige."

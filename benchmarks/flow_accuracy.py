@@ -14,7 +14,8 @@ import time
 from collections import Counter
 
 from favor_hf.models.flow import FlowAdapter
-from favor_hf.synth import CAMERA_MOTIONS, make_synthetic_benchmark
+from favor_hf.motion_labels import CAMERA_MOTIONS
+from favor_hf.synth import make_synthetic_benchmark
 from favor_hf.video import sample_frames
 
 

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from chat_server import ChatServer
 
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.models import load_adapter
 from favor_hf.runner import Sampling, run_benchmark
 from favor_hf.synth import make_synthetic_benchmark

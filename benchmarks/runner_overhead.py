@@ -14,7 +14,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.models.base import ModelAdapter, ModelInput
 from favor_hf.results import read_results
 from favor_hf.runner import Sampling, run_benchmark

@@ -22,9 +22,9 @@ import warnings
 from pathlib import Path
 
 from favor_hf.data.export import export_dataset
-from favor_hf.data.records import LoadReport
+from favor_hf.data.favor_json import LoadReport
 from favor_hf.data.sharegpt import render_structured
-from favor_hf.data.train_records import load_train_records
+from favor_hf.data.train_files import load_train_records
 from favor_hf.finetune.export import export_sft
 from favor_hf.schema import NUM_TRAIN_VIDEOS
 

@@ -4,14 +4,13 @@ FAVOR-Bench (arXiv 2503.14935) measures fine-grained video motion understanding 
 8,184 multiple-choice questions over 1,776 videos and an LLM-free open-ended caption score.
 """
 
-__version__ = "0.2.0"
-
+from favor_hf._version import __version__
 
 __all__ = ["load_bench", "load_metric", "__version__"]
 
 
-def __getattr__(name: str):
-    # Lazy: ``import favor_hf`` must not import ``datasets`` or ``evaluate``.
+def __getattr__(name: str) -> object:
+    # Lazy (PEP 562): ``import favor_hf`` must not import ``datasets`` or ``evaluate``.
     if name == "load_bench":
         from favor_hf.data.load import load_bench
 

@@ -130,7 +130,7 @@ def run_on_rank(args: argparse.Namespace, world: World, run: Command, score: Com
 
 
 def _merge_and_score(args: argparse.Namespace, world: World, codes: list[int | None], score: Command) -> int:
-    from favor_hf.data.records import DataError, load_video_records
+    from favor_hf.data.favor_json import DataError, load_video_records
     from favor_hf.results import ResultsError, merge_results
     from favor_hf.runner import build_items
 

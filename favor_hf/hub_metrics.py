@@ -32,7 +32,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from favor_hf import __version__
+from favor_hf._version import __version__
+from favor_hf.network import hub_offline_reason
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 FAVOR_HF = "favor-hf"
@@ -174,7 +175,7 @@ def load_metric(name: str, **kwargs: Any):
         ...                                               "task_type": "AS"}], judge="strict")["ALL"]
         100.0
     """
-    import evaluate
+    import evaluate  # lazy: ``import favor_hf`` and `favor-hf install-metrics` do not need evaluate
 
     install_metric(name)
     return evaluate.load(name, **kwargs)
@@ -254,9 +255,7 @@ def push_metrics(
     Afterwards ``evaluate.load("ORG/NAME")`` works anywhere favor-hf is installed.
     Returns the Space URLs.
     """
-    from huggingface_hub import HfApi
-
-    from favor_hf.network import hub_offline_reason
+    from huggingface_hub import HfApi  # lazy: only pushing needs the Hub client
 
     requirements = {name: space_requirements(name, requirement) for name in names or available_metrics()}
     offline = hub_offline_reason()

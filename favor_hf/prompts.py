@@ -1,4 +1,6 @@
-"""The prompts a model sees: the official FAVOR-Bench MCQ prompt and our captioning prompt.
+"""The prompts a model sees: the official FAVOR-Bench MCQ prompt and our captioning prompt,
+and :data:`GENERIC_CAPTION`, the constant answer to the captioning prompt that the ``random``
+baseline writes and the caption validity analysis scores as a floor.
 
 Example:
     >>> print(mcq_prompt("What does the man do first?", ["Sits down", "Stands up"]))  # doctest: +ELLIPSIS
@@ -30,6 +32,10 @@ CAPTION_PROMPT = (
 """Captioning prompt of favor-hf. Upstream publishes no captioning prompt; this one asks for
 what the LLM-free caption score compares: the camera motion, each subject and its actions,
 and their order in time."""
+
+GENERIC_CAPTION = "The camera is stationary. A person moves in the scene."
+"""The caption the ``random`` baseline writes for every video, and the generic floor of
+:mod:`favor_hf.caption.analysis.validity`."""
 
 
 def mcq_prompt(question: str, options: Sequence[str]) -> str:

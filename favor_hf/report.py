@@ -10,13 +10,17 @@ like a row of the paper's table (``docs/results-1.png`` upstream): MCQ accuracy 
 per task, the LLM-free score x100 and, given a video -> subset mapping (e.g. third-person /
 ego-centric, which the public annotations do not carry), the same per subset.
 
+This module assembles: results files (read by :mod:`favor_hf.report_inputs`) -> scores,
+intervals and subsets -> :class:`Report` rows. The Markdown and CSV views of a report are
+:mod:`favor_hf.render`'s (:meth:`Report.markdown` and :meth:`Report.csv` call them).
+
 Two MCQ conventions are labelled in every output: **answered** (correct / questions
 answered, what ``favor-hf score`` prints) and **official count** (correct / the official
 number of questions, 8,184 overall, as upstream ``analyze_qa.py``, which counts unanswered
 questions as wrong).
 
 Example:
-    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.data.favor_json import load_video_records
     >>> from favor_hf.models import load_adapter
     >>> from favor_hf.runner import run_benchmark
     >>> _ = run_benchmark(load_adapter("flow"), load_video_records("synth"), "mcq", "flow-mcq.jsonl", progress=False)
@@ -31,37 +35,28 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from favor_hf.schema import OFFICIAL_COUNTS
+from favor_hf.mcq import mcq_accuracy
+from favor_hf.render import report_markdown, rows_csv
+from favor_hf.report_inputs import ReportError, load_final_records
+from favor_hf.schema import CAPTION_JUDGE_TASK, MCQ_KEYS, OFFICIAL_COUNTS
 from favor_hf.stats import (
     LEVEL,
-    MCQ_KEYS,
     N_RESAMPLES,
     SEED,
-    format_interval,
+    judge_records,
     mcq_intervals,
     mean_interval,
 )
 
-JUDGE_TASK = "caption-judge"
-"""``task`` of the lines of an LLM caption-judge file."""
-
-
-class ReportError(ValueError):
-    """A results or subset file cannot be used; the message names the file, line and field."""
-
 
 @dataclass
 class RunScores:
-    """One results file scored: identity, scores, intervals and (caption runs) validity and judge means."""
+    """One results file scored: identity, scores, intervals and (caption runs) validity and LLM-judge means."""
 
     path: str
     task: str
@@ -73,7 +68,9 @@ class RunScores:
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     details: list[dict[str, Any]] = field(default_factory=list)
     validity: dict[str, Any] | None = None
-    judge: dict[str, Any] | None = None
+    caption_judge: dict[str, Any] | None = None
+    """Means of the LLM caption judge's file for this run (:mod:`favor_hf.caption.analysis.llm_judge`),
+    written as ``judge`` in rows and JSON; the MCQ judge rule is ``scores["judge"]``."""
 
     @property
     def answered(self) -> list[dict[str, Any]]:
@@ -89,31 +86,6 @@ def input_setting(sampling: str) -> str:
     parts = dict(part.split("=", 1) for part in sampling.split(",") if "=" in part)
     label = f"{parts['fps']} fps" if "fps" in parts else f"{parts['frames']} frames" if "frames" in parts else sampling
     return label + (f" ({parts['video_input']})" if "video_input" in parts else "")
-
-
-def load_final_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The final line of each item of a results file, checked to be one run: a favor-hf file,
-    or any format :func:`favor_hf.integrations.load_results` reads (lmms-eval, VLMEvalKit).
-
-    Raises:
-        ReportError: unreadable, mixed runs, or lines without ``task``.
-    """
-    from favor_hf.integrations import detect_format, load_results
-    from favor_hf.results import ResultsError
-
-    try:
-        fmt = detect_format(path)
-    except ValueError:
-        fmt = "favor"  # no other toolkit's file: read it as favor-hf's, whose errors say what is wrong
-    try:
-        records = load_results(path, fmt=fmt)
-    except (ResultsError, ValueError) as err:
-        raise ReportError(str(err)) from err
-    for record in records:
-        for key in ("task", "model", "video"):
-            if key not in record:
-                raise ReportError(f"{path}: a line has no {key!r} field; is it a `favor-hf run` results file?")
-    return records
 
 
 def score_run(
@@ -151,8 +123,6 @@ def score_run(
         "universe": (run.universe or {}).get("items"),
     }
     if task == "mcq":
-        from favor_hf.mcq import mcq_accuracy
-
         scores = (
             mcq_accuracy([r["output"] for r in answered], [r["reference"] for r in answered], judge=judge)
             if answered
@@ -161,7 +131,7 @@ def score_run(
         run.scores = {**scores, "judge": judge, **base}
         run.intervals = mcq_intervals(answered, judge, n_resamples=n_resamples, seed=seed)
     elif task == "caption":
-        from favor_hf.caption import score_captions
+        from favor_hf.caption import score_captions  # lazy: the caption metric imports scipy; MCQ reports skip it
 
         options: dict[str, Any] = {"model_name": caption_model} if caption_model else {}
         if official_hash_seed is not None:
@@ -180,7 +150,7 @@ def score_run(
                 "final_score": mean_interval(finals, [r["video"] for r in answered], n_resamples=n_resamples, seed=seed)
             }
             if validity:
-                from favor_hf.caption.analysis.validity import validity_summary
+                from favor_hf.caption.analysis.validity import validity_summary  # lazy: as score_captions
 
                 run.validity = validity_summary(run.details, references, **options)
     else:
@@ -188,41 +158,7 @@ def score_run(
     return run
 
 
-def load_subsets(path: str | os.PathLike[str]) -> dict[str, str]:
-    """A video -> subset mapping: a JSON object ``{video: subset}``, or a CSV with columns ``video,subset``.
-
-    Video names are accepted with or without ``.mp4``.
-
-    Raises:
-        ReportError: another layout, or a value that is not a string.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ReportError(f"{path}: cannot read the subset file ({err})") from err
-    if path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
-        if not rows or not {"video", "subset"} <= set(rows[0]):
-            raise ReportError(f"{path}: a subset CSV needs a header with the columns video,subset")
-        pairs = [(row["video"], row["subset"]) for row in rows]
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ReportError(f"{path}: not JSON (line {err.lineno}, column {err.colno}: {err.msg})") from err
-        if not isinstance(data, dict):
-            raise ReportError(f"{path}: expected a JSON object {{video: subset}} (or a CSV with columns video,subset)")
-        pairs = list(data.items())
-    mapping = {}
-    for video, subset in pairs:
-        if not isinstance(subset, str) or not subset.strip():
-            raise ReportError(f"{path}: video {video!r}: subset {subset!r} is not a non-empty string")
-        mapping[str(video).strip().removesuffix(".mp4")] = subset.strip()
-    return mapping
-
-
-def _judge_means(records: Sequence[Mapping[str, Any]], source: str) -> dict[str, Any]:
+def _caption_judge_means(records: Sequence[Mapping[str, Any]], source: str) -> dict[str, Any]:
     judged = [r for r in records if r.get("error") is None]
     means = {}
     for key in ("correctness", "detail"):
@@ -256,8 +192,6 @@ def _subset_columns(
     mcq: RunScores | None, caption: RunScores | None, subsets: Mapping[str, str], n_resamples: int, seed: int
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Per-subset MCQ ``ALL`` and LLM-free score x100 with intervals, and how many videos had no subset."""
-    from favor_hf.stats import judge_records
-
     row: dict[str, Any] = {}
     unassigned: dict[str, int] = {}
     names = sorted(set(subsets.values()))
@@ -277,11 +211,11 @@ def _subset_columns(
         unassigned["caption"] = sum(video not in subsets for video in videos)
         for name in names:
             values = [d["final_score"] * 100 for v, d in zip(videos, caption.details) if subsets.get(v) == name]
-            picked = [v for v in videos if subsets.get(v) == name]
+            in_subset = [v for v in videos if subsets.get(v) == name]
             if values:
                 row[f"LLM-free [{name}]"] = sum(values) / len(values)
                 row[f"LLM-free [{name}] low"], row[f"LLM-free [{name}] high"] = mean_interval(
-                    values, picked, n_resamples=n_resamples, seed=seed
+                    values, in_subset, n_resamples=n_resamples, seed=seed
                 )
     return row, unassigned
 
@@ -298,31 +232,11 @@ class Report:
     seed: int = SEED
 
     def markdown(self) -> str:
-        """A Markdown table: accuracies (answered convention) with their 95 % intervals, then notes."""
-        columns = ["model", "input", "MCQ items"]
-        for key in MCQ_KEYS:
-            if any(key in row for row in self.rows):
-                columns.append(f"{key} %")
-        columns.append("ALL % (official count)")
-        columns += [f"MCQ ALL [{name}] %" for name in self.subsets]
-        columns += ["LLM-free x100", *(f"LLM-free [{name}]" for name in self.subsets)]
-        columns += [
-            "ceiling / generic / empty x100",
-            "normalised (ours)",
-            "direction conflicts",
-            "judge correctness / detail (0-10, ours)",
-        ]
-        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        for row in self.rows:
-            lines.append("| " + " | ".join(_markdown_cell(row, column) for column in columns) + " |")
-        legend = (
-            f"Accuracies are % of the questions answered, with {LEVEL:.0%} bootstrap intervals resampling videos "
-            f"({self.n_resamples} resamples, seed {self.seed}); `ALL % (official count)` divides by the official 8,184 "
-            "questions (upstream analyze_qa.py). LLM-free score x100 with its interval over videos. "
-            "Ceiling (reference caption), floors (constant generic caption, empty caption), the normalised score "
-            "(score - generic) / (ceiling - generic) and the LLM judge are favor-hf's, not the paper's."
+        """A Markdown table: accuracies (answered convention) with their 95 % intervals, then notes
+        (:func:`favor_hf.render.report_markdown`)."""
+        return report_markdown(
+            self.rows, self.subsets, self.notes, level=LEVEL, n_resamples=self.n_resamples, seed=self.seed
         )
-        return "\n".join([*lines, "", legend, *(f"- {note}" for note in self.notes)])
 
     def flat_rows(self) -> list[dict[str, Any]]:
         """One flat dict per row (numbers unrounded), for CSV."""
@@ -330,13 +244,7 @@ class Report:
 
     def csv(self) -> str:
         """The rows as CSV, one column per value (intervals as ``low``/``high`` columns)."""
-        rows = self.flat_rows()
-        columns = list(dict.fromkeys(key for row in rows for key in row))
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue()
+        return rows_csv(self.flat_rows())
 
     def to_json(self) -> dict[str, Any]:
         """Rows, notes, and per run its scores, intervals, validity (with per-video conflicts) and judge means."""
@@ -354,38 +262,11 @@ class Report:
                     "scores": run.scores,
                     "intervals": {k: list(v) for k, v in run.intervals.items()},
                     "validity": run.validity,
-                    "judge": run.judge,
+                    "judge": run.caption_judge,
                 }
                 for run in self.runs
             ],
         }
-
-
-def _markdown_cell(row: Mapping[str, Any], column: str) -> str:
-    if column in ("model", "input", "MCQ items"):
-        return str(row.get(column, ""))
-    if column == "ALL % (official count)":
-        value = row.get("ALL official count")
-        return "" if value is None else f"{value:.2f}"
-    if column in ("ceiling / generic / empty x100", "normalised (ours)", "direction conflicts"):
-        validity = row.get("validity")
-        if not validity:
-            return ""
-        if column == "normalised (ours)":
-            return "" if validity["normalised"] is None else f"{validity['normalised']:.3f}"
-        if column == "direction conflicts":
-            return f"{validity['direction_conflicts']} in {validity['videos_with_conflicts']} videos"
-        parts = [validity[key] for key in ("ceiling", "floor_generic", "floor_empty")]
-        return " / ".join("n/a" if v is None else f"{100 * v:.1f}" for v in parts)
-    if column.startswith("judge"):
-        judged = row.get("judge")
-        if not judged or judged["correctness"] is None:
-            return ""
-        return f"{judged['correctness']:.2f} / {judged['detail']:.2f}"
-    key = column.removesuffix(" %")
-    if key not in row:
-        return ""
-    return f"{row[key]:.2f} {format_interval(row[key + ' low'], row[key + ' high'])}"
 
 
 def build_report(
@@ -408,11 +289,11 @@ def build_report(
         ReportError: a file is not a results file, or two files hold the same kind of run of one model and sampling.
     """
     runs: list[RunScores] = []
-    judges: list[tuple[str, list[dict[str, Any]]]] = []
+    judge_files: list[tuple[str, list[dict[str, Any]]]] = []
     for path in paths:
         records = load_final_records(path)
-        if records and records[0]["task"] == JUDGE_TASK:
-            judges.append((str(path), records))
+        if records and records[0]["task"] == CAPTION_JUDGE_TASK:
+            judge_files.append((str(path), records))
         else:
             runs.append(
                 score_run(
@@ -426,7 +307,7 @@ def build_report(
                     official_hash_seed=official_hash_seed,
                 )
             )
-    return assemble_report(runs, judges, subsets=subsets, n_resamples=n_resamples, seed=seed)
+    return assemble_report(runs, judge_files, subsets=subsets, n_resamples=n_resamples, seed=seed)
 
 
 def assemble_report(
@@ -461,7 +342,7 @@ def assemble_report(
                 "whose caption run is not among the files; left out"
             )
             continue
-        target[0].judge = _judge_means(records, source)
+        target[0].caption_judge = _caption_judge_means(records, source)
     groups: dict[tuple[str, str, int], dict[str, RunScores]] = {}
     for run in runs:
         copy = 0
@@ -490,8 +371,8 @@ def assemble_report(
             row["LLM-free x100 low"], row["LLM-free x100 high"] = 100 * low, 100 * high
             if caption.validity:
                 row["validity"] = {k: v for k, v in caption.validity.items() if k != "per_video"}
-            if caption.judge:
-                row["judge"] = caption.judge
+            if caption.caption_judge:
+                row["judge"] = caption.caption_judge
         if subsets:
             subset_row, unassigned = _subset_columns(mcq, caption, subsets, n_resamples, seed)
             row.update(subset_row)

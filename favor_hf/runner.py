@@ -15,7 +15,7 @@ command skips finished items and retries failed ones, so a run killed at any mom
 - ``shard="I/N"`` keeps a stable 1/N slice (:mod:`favor_hf.shard`).
 
 Example:
-    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.data.favor_json import load_video_records
     >>> from favor_hf.models import load_adapter
     >>> summary = run_benchmark(load_adapter("random:0"), load_video_records("synth"), "mcq", "out.jsonl", progress=False)
     >>> print(summary.format())
@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -37,9 +38,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from favor_hf.data.records import iter_mcq_items
+from favor_hf.data.favor_json import iter_mcq_items
+from favor_hf.mcq import mcq_accuracy
 from favor_hf.models.base import ModelAdapter, ModelInput
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
+from favor_hf.render import format_scores
 from favor_hf.results import (
     TASKS,
     ResultsStore,
@@ -49,9 +52,8 @@ from favor_hf.results import (
     run_identity,
     universe_digest,
 )
-from favor_hf.schema import ANNOTATION_FIELDS, CAPTION_SCORE_KEYS, TASK_CODES
+from favor_hf.schema import ANNOTATION_FIELDS
 from favor_hf.shard import select_shard
-from favor_hf.stats import aligned_rows
 from favor_hf.video import Clip, Sampling
 
 
@@ -114,14 +116,15 @@ class _FrameCache:
 
     def get(self, path: str) -> Clip:
         with self._lock:
-            entry = self._entries.get(path)
-            owner = entry is None
+            found = self._entries.get(path)
+            owner = found is None
+            entry: Future[Clip] = Future() if found is None else found
             if owner:
-                entry = self._entries[path] = Future()
+                self._entries[path] = entry
         if owner:
             try:
                 entry.set_result(self._sampling.clip(path))
-            except Exception as err:  # recorded per item by the caller
+            except Exception as err:  # noqa: BLE001 -- recorded per item by the caller
                 entry.set_exception(err)
         return entry.result()
 
@@ -154,7 +157,7 @@ def _answer_batch(
                     clip = cache.get(item["video_path"])
                     outcome["frames"] = len(clip.frames)
                     outcome["frame_manifest"] = clip.manifest()
-                except Exception as err:
+                except Exception as err:  # noqa: BLE001 -- any decoding failure is recorded per item
                     outcome["error"] = _error_text(err)
         outcome["timing"] = {"frames_s": round(time.perf_counter() - start, 4)}
         if outcome["error"] is not None:
@@ -171,11 +174,12 @@ def _answer_batch(
         ready.append((item, request, outcome))
     if ready:
         start = time.perf_counter()
+        answers: Sequence[str | None]
         try:
             answers = adapter.generate([request for _, request, _ in ready])
             if len(answers) != len(ready):
                 raise RuntimeError(f"adapter returned {len(answers)} answers for {len(ready)} inputs")
-        except Exception as err:  # any backend failure is recorded per item; the run goes on
+        except Exception as err:  # noqa: BLE001 -- any backend failure is recorded per item; the run goes on
             answers = [None] * len(ready)
             for _, _, outcome in ready:
                 outcome["error"] = _error_text(err)
@@ -248,7 +252,7 @@ def run_benchmark(
 
     Args:
         adapter: the model.
-        records: video records from :func:`favor_hf.data.records.load_video_records`.
+        records: video records from :func:`favor_hf.data.favor_json.load_video_records`.
         task: ``"mcq"`` or ``"caption"``.
         out: the results file; created, or resumed when it holds lines of the same run.
         sampling: the frame-sampling preset (recorded in every line).
@@ -346,7 +350,7 @@ def _line(item: dict[str, Any], outcome: dict[str, Any], identity: dict[str, Any
     }
 
 
-def selected_final_records(path: str | Path, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def selected_final_records(path: str | os.PathLike[str], ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The final line of each item in a results file (only ``ids`` when given), checked to be one run."""
     final = final_records(read_results(path).records, str(path))
     if final:
@@ -374,43 +378,11 @@ def score_records(
     references = [r["reference"] for r in answered]
     scores: dict[str, Any] = {}
     if answered and task == "mcq":
-        from favor_hf.mcq import mcq_accuracy
-
         scores = {**mcq_accuracy(predictions, references, judge=judge), "judge": judge}
     elif answered and task == "caption":
-        from favor_hf.caption import score_captions
+        from favor_hf.caption import score_captions  # lazy: the caption metric imports scipy (a second)
 
-        options = {"model_name": caption_model} if caption_model else {}
+        options: dict[str, Any] = {"model_name": caption_model} if caption_model else {}
         scores = dict(score_captions(predictions, references, official_hash_seed=official_hash_seed, **options))
     universe = (records[0].get("universe") or {}).get("items") if records else None
     return {**scores, "answered": len(answered), "failed": len(records) - len(answered), "universe": universe}
-
-
-def format_results_header(records: Sequence[dict[str, Any]]) -> str:
-    """One line naming the run of a results file and how complete it is."""
-    first = records[0]
-    failed = sum(1 for r in records if r.get("error") is not None)
-    universe = (first.get("universe") or {}).get("items", len(records))
-    return (
-        f"model {first['model']} | task {first['task']} | sampling {first['sampling']} | "
-        f"{len(records) - failed} answered, {failed} failed, {max(0, universe - len(records))} not run, of {universe} items"
-    )
-
-
-def format_scores(scores: dict[str, Any], task: str) -> str:
-    """The score table of :func:`score_records` as aligned text."""
-    if task == "mcq":
-        counts = scores.get("counts", {})
-        rows = [(key, f"{scores[key]:.2f}", str(counts.get(key, ""))) for key in ("ALL", *TASK_CODES) if key in scores]
-        header = ("task", "accuracy %", "questions")
-        footer = f"judge: {scores.get('judge')}; hedged outputs (naming several options): {scores.get('hedged', 0)}"
-        if scores.get("thinking"):
-            footer += f"; outputs with <think> reasoning (judged after it): {scores['thinking']}"
-    else:
-        rows = [(key, f"{scores[key]:.4f}", "") for key in CAPTION_SCORE_KEYS if key in scores]
-        header = ("score", "mean", "")
-        footer = f"caption model: {scores.get('model_name', '?')}, videos: {scores.get('num_videos', 0)}"
-        footer += f"\nsignature: {scores.get('signature', '?')}"
-    if not rows:
-        return "no finished items to score"
-    return "\n".join([*aligned_rows(header, rows), footer])

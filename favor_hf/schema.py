@@ -17,8 +17,15 @@ TASK_NAMES: dict[str, str] = {
 
 TASK_CODES: tuple[str, ...] = tuple(TASK_NAMES)
 
+MCQ_KEYS: tuple[str, ...] = ("ALL", *TASK_CODES)
+"""Keys of per-task MCQ results (accuracies, counts, intervals, table rows), ``ALL`` first."""
+
 MCQ_JUDGES: tuple[str, ...] = ("official", "strict")
 """MCQ judges: the upstream substring rule, and one committed option parsed from the output."""
+
+CAPTION_JUDGE_TASK = "caption-judge"
+"""``task`` of the lines of an LLM caption-judge file (:mod:`favor_hf.caption.analysis.llm_judge`),
+which ``favor-hf report`` joins to the caption run it judged."""
 
 OFFICIAL_COUNTS: dict[str, int] = {
     "ALL": 8184,

@@ -13,6 +13,9 @@ and seed give the same interval on every machine.
   paired bootstrap interval (the same videos drawn for both runs), an exact McNemar p-value
   (two-sided binomial test on the discordant items) and the items that flipped.
 
+Everything here returns numbers (and the :class:`Comparison` structure); the text views of
+them are :mod:`favor_hf.render`'s.
+
 Example:
     >>> import numpy as np
     >>> low, high = bootstrap_ratio(np.array([[1.0], [0.0], [1.0]]), np.ones((3, 1)), seed=0)
@@ -28,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from favor_hf.schema import TASK_CODES
+from favor_hf.mcq import judge_output
+from favor_hf.render import format_comparison
+from favor_hf.schema import MCQ_KEYS, TASK_CODES
 
 N_RESAMPLES = 2000
 """Bootstrap resamples of every interval."""
@@ -36,8 +41,6 @@ SEED = 0
 """Default seed of the bootstrap generator."""
 LEVEL = 0.95
 """Coverage of every interval."""
-MCQ_KEYS: tuple[str, ...] = ("ALL", *TASK_CODES)
-"""Keys of per-task MCQ results, ``ALL`` first."""
 
 
 class ComparisonError(ValueError):
@@ -106,8 +109,6 @@ def _video_task_matrix(
 
 def judge_records(records: Sequence[Mapping[str, Any]], judge: str = "official") -> list[bool]:
     """Per-line correctness of finished MCQ result lines, by :func:`favor_hf.mcq.judge_output` (as ``mcq_accuracy``)."""
-    from favor_hf.mcq import judge_output
-
     return [
         judge_output(r["output"], r["reference"]["correct_answer"], r["reference"]["options"], judge)[0]
         for r in records
@@ -147,24 +148,11 @@ def mean_interval(
 
 def mcnemar_exact(a_only: int, b_only: int) -> float:
     """Two-sided exact McNemar p-value: binomial test of ``a_only`` of the discordant items at p = 1/2."""
-    from scipy.stats import binomtest
+    from scipy.stats import binomtest  # lazy: scipy takes a second to import, and only comparisons need it
 
     if a_only + b_only == 0:
         return 1.0
     return float(binomtest(a_only, a_only + b_only, 0.5).pvalue)
-
-
-def format_interval(low: float, high: float, digits: int = 1) -> str:
-    """``"[41.2, 49.8]"``; ``"n/a"`` when the interval is undefined."""
-    if np.isnan(low) or np.isnan(high):
-        return "n/a"
-    return f"[{low:.{digits}f}, {high:.{digits}f}]"
-
-
-def aligned_rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """``header`` and ``rows`` as lines of left-aligned columns two spaces apart (trailing spaces stripped)."""
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
 
 
 @dataclass
@@ -214,47 +202,8 @@ class Comparison:
         }
 
     def format(self, max_items: int = 10) -> str:
-        """Aligned text: one row per task, then the flipped items."""
-        header = ("task", "items", "A %", "B %", "A-B", "95% CI (paired, videos)", "A only", "B only", "McNemar p")
-        labels = ("right in A only", "right in B only")
-        if self.kind == "caption":
-            header = (
-                "score",
-                "videos",
-                "A x100",
-                "B x100",
-                "A-B",
-                "95% CI (paired, videos)",
-                "A higher",
-                "B higher",
-                "sign test p",
-            )
-            labels = ("higher in A", "higher in B")
-        rows = [
-            (
-                t.task,
-                str(t.items),
-                f"{t.accuracy_a:.2f}",
-                f"{t.accuracy_b:.2f}",
-                f"{t.difference:+.2f}",
-                format_interval(*t.interval, digits=2),
-                str(t.a_only),
-                str(t.b_only),
-                f"{t.p_value:.4g}",
-            )
-            for t in self.tasks
-        ]
-        lines = [
-            f"A = {self.name_a}",
-            f"B = {self.name_b}",
-            f"{self.common} items answered in both ({self.only_a} only in A, {self.only_b} only in B, left out)",
-        ]
-        lines += aligned_rows(header, rows)
-        for label, ids in zip(labels, (self.gained, self.lost)):
-            shown = ", ".join(ids[:max_items]) + (", ..." if len(ids) > max_items else "")
-            lines.append(f"{label} ({len(ids)}): {shown or '-'}")
-        lines += self.notes
-        return "\n".join(lines)
+        """Aligned text: one row per task, then the flipped items (:func:`favor_hf.render.format_comparison`)."""
+        return format_comparison(self, max_items)
 
 
 def _run_field(records: Sequence[Mapping[str, Any]], key: str) -> Any:
@@ -411,24 +360,3 @@ def compare_caption_runs(
         notes=notes,
         kind="caption",
     )
-
-
-def format_scores_with_intervals(
-    records: Sequence[Mapping[str, Any]], scores: Mapping[str, Any], task: str, judge: str = "official"
-) -> str:
-    """:func:`favor_hf.runner.format_scores` with, for MCQ, a 95 % interval column (videos resampled)."""
-    from favor_hf.runner import format_scores
-
-    table = format_scores(dict(scores), task)
-    if task != "mcq" or "ALL" not in scores:
-        return table
-    intervals = mcq_intervals(records, judge)
-    lines = table.splitlines()
-    rows = [i for i, line in enumerate(lines) if line.split(" ", 1)[0] in MCQ_KEYS]
-    width = max(len(lines[i]) for i in [0, *rows])
-    lines[0] = lines[0].ljust(width) + f"  {LEVEL:.0%} CI (videos resampled)"
-    for i in rows:
-        key = lines[i].split(" ", 1)[0]
-        lines[i] = lines[i].ljust(width) + "  " + format_interval(*intervals.get(key, (np.nan, np.nan)), digits=2)
-    lines.append(f"intervals: {N_RESAMPLES} bootstrap resamples of videos, seed {SEED}")
-    return "\n".join(lines)

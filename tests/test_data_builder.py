@@ -16,9 +16,9 @@ from test_data_records import ODD_ID, small_records, write_clip, write_dir
 from favor_hf.data import load_bench
 from favor_hf.data.builder import FavorBench
 from favor_hf.data.export import export_dataset
+from favor_hf.data.favor_json import DataError
 from favor_hf.data.features import MCQ, TRAIN, VIDEOS
 from favor_hf.data.push import PushError, push_dataset
-from favor_hf.data.records import DataError
 from favor_hf.video import sample_frames
 
 

@@ -18,8 +18,8 @@ from test_data_records import ODD_ID, small_records, write_clip, write_dir
 
 from favor_hf.cli import main
 from favor_hf.data.export import export_dataset
+from favor_hf.data.favor_json import DataError
 from favor_hf.data.features import MCQ, TRAIN, VIDEOS
-from favor_hf.data.records import DataError
 from favor_hf.schema import CITATION, OFFICIAL_COUNTS
 from favor_hf.video import sample_frames
 

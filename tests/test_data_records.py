@@ -1,4 +1,4 @@
-"""Reading and validating FAVOR JSON files (favor_hf.data.records)."""
+"""Reading and validating FAVOR JSON files (favor_hf.data.favor_json)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import GT_ANNOTATIONS, SYNTHETIC
 
-from favor_hf.data.records import (
+from favor_hf.data.favor_json import (
     DataError,
     FavorDataWarning,
     LoadReport,

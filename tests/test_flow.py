@@ -9,8 +9,10 @@ import pytest
 from favor_hf.models import load_adapter
 from favor_hf.models.base import ModelInput
 from favor_hf.models.flow import FlowAdapter, match_option
-from favor_hf.models.random_guess import GENERIC_CAPTION, RandomGuessAdapter
-from favor_hf.synth import CAMERA_CAPTIONS, CAMERA_MOTIONS, make_synthetic_benchmark
+from favor_hf.models.random_guess import RandomGuessAdapter
+from favor_hf.motion_labels import CAMERA_CAPTIONS, CAMERA_MOTIONS
+from favor_hf.prompts import GENERIC_CAPTION
+from favor_hf.synth import make_synthetic_benchmark
 from favor_hf.video import sample_frames
 
 LABEL = {phrase: label for label, phrase in CAMERA_MOTIONS.items()}

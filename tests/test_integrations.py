@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from favor_hf.cli import main
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.integrations import convert_results, detect_format, load_results
-from favor_hf.integrations.judges import judge_table
+from favor_hf.integrations.mcq_conventions import judge_table
 from favor_hf.integrations.vlmevalkit import (
     TSV_COLUMNS,
     model_and_sampling,
@@ -167,7 +167,7 @@ def test_upstream_output_qa_is_checked_against_the_data_dir(bench, records, tmp_
         load_results(path, data_dir=bench.root)
 
 
-@pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+@pytest.mark.filterwarnings("ignore::favor_hf.data.favor_json.FavorDataWarning")
 def test_convert_caption_scoring_error_names_the_flag(tmp_path):
     from test_stats import run_random, write_bench
 

@@ -120,7 +120,7 @@ def test_hub_datasets_fail_fast(tmp_path: Path, offline: bool):
         "for repo in ('someorg/favor-bench', None):\n"
         "    try:\n"
         "        favor_hf.load_bench('mcq', repo=repo, cache_dir='c')\n"
-        "    except favor_hf.data.records.DataError as err:\n"
+        "    except favor_hf.data.favor_json.DataError as err:\n"
         "        print(err)\n"
     )
     result = _run(tmp_path, offline, "-c", code)

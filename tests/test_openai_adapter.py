@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from chat_server import ChatServer, prompt_digest
 
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.models import ModelInput, load_adapter
 from favor_hf.models.openai_compat import OpenAIAdapter, OpenAIError
 from favor_hf.results import read_results

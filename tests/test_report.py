@@ -18,17 +18,12 @@ from favor_hf.caption.analysis.validity import (
     opposite_axis,
     validity_summary,
 )
-from favor_hf.models.random_guess import GENERIC_CAPTION
-from favor_hf.report import (
-    ReportError,
-    build_report,
-    input_setting,
-    load_final_records,
-    load_subsets,
-)
+from favor_hf.prompts import GENERIC_CAPTION
+from favor_hf.report import build_report, input_setting
+from favor_hf.report_inputs import ReportError, load_final_records, load_subsets
 from favor_hf.stats import judge_records, mcq_intervals
 
-pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.favor_json.FavorDataWarning")
 
 SYNTH_REFERENCE = {
     "caption": "The camera tilts upward. The orange circle moves down.",

@@ -18,10 +18,12 @@ from favor_hf.caption.analysis.llm_judge import (
     parse_judgement,
 )
 from favor_hf.models.openai_compat import OpenAIAdapter
-from favor_hf.report import JUDGE_TASK, build_report, load_final_records
+from favor_hf.report import build_report
+from favor_hf.report_inputs import load_final_records
 from favor_hf.results import ResultsError
+from favor_hf.schema import CAPTION_JUDGE_TASK as JUDGE_TASK
 
-pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.favor_json.FavorDataWarning")
 
 
 def judge_reply(prompt: str, images: int) -> str:

@@ -10,12 +10,13 @@ import pytest
 from test_stats import run_random, write_bench
 
 from favor_hf.app import leaderboard
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.integrations.vlmevalkit import tsv_rows
-from favor_hf.report import load_final_records
-from favor_hf.stats import format_interval, mcq_intervals
+from favor_hf.render import format_interval
+from favor_hf.report_inputs import load_final_records
+from favor_hf.stats import mcq_intervals
 
-pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.favor_json.FavorDataWarning")
 
 
 @pytest.fixture(scope="module")

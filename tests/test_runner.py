@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from chat_server import ChatServer, prompt_digest
 
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.models.base import ModelAdapter, ModelInput
 from favor_hf.results import ResultsError, ResultsStore, final_records, read_results
 from favor_hf.runner import RunAborted, Sampling, build_items, run_benchmark

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_train_config import sharegpt_records, write_train
 
-from favor_hf.data.records import DataError, load_video_records
+from favor_hf.data.favor_json import DataError, load_video_records
 from favor_hf.data.sharegpt import parse_structured
 from favor_hf.finetune.examples import STRUCTURED_FIELDS, build_examples, split_of
 from favor_hf.finetune.export import export_sft
@@ -91,7 +91,7 @@ def test_train_file_skips_videos_without_a_clip_and_says_why(tmp_path: Path):
 
 def test_structured_targets_and_annotation_mcq(tmp_path: Path):
     path = write_train(tmp_path, sharegpt_records())
-    from favor_hf.data.train_records import load_train_records
+    from favor_hf.data.train_files import load_train_records
 
     records = load_train_records(path)
     result = build_examples(records, target="structured", mcq=True)

@@ -10,7 +10,7 @@ import pytest
 from conftest import SYNTHETIC
 
 from favor_hf.cli import main
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.results import read_results
 from favor_hf.runner import build_items
 from favor_hf.shard import parse_shard, select_shard, shard_of

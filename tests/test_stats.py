@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import SYNTHETIC
 
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.models import load_adapter
-from favor_hf.report import load_final_records
+from favor_hf.report_inputs import load_final_records
 from favor_hf.runner import Sampling, run_benchmark
 from favor_hf.stats import (
     ComparisonError,
@@ -25,7 +25,7 @@ from favor_hf.stats import (
 )
 
 FRAMES8 = Sampling(frames=8)
-pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::favor_hf.data.favor_json.FavorDataWarning")
 
 
 def write_bench(folder, videos: int, start: int = 0):

@@ -9,9 +9,10 @@ import pytest
 
 from favor_hf.annotations import parse_annotations
 from favor_hf.cli import main
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
+from favor_hf.motion_labels import CAMERA_MOTIONS, SUBJECT_ACTIONS
 from favor_hf.schema import ANNOTATION_FIELDS, TASK_CODES
-from favor_hf.synth import CAMERA_MOTIONS, SUBJECT_ACTIONS, SUBJECT_COLORS, make_scene, make_synthetic_benchmark, render
+from favor_hf.synth import SUBJECT_COLORS, make_scene, make_synthetic_benchmark, render
 from favor_hf.video import probe, sample_frames
 
 N = 10

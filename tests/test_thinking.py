@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from favor_hf.mcq import mcq_accuracy, strip_thinking
-from favor_hf.runner import format_scores
+from favor_hf.render import format_scores
 
 OPTIONS = ["Walks to the left", "Walks to the right", "Sits down"]
 REF = {"correct_answer": "Sits down", "options": OPTIONS, "task_type": "AS"}

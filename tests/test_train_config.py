@@ -10,8 +10,8 @@ from test_data_records import write_clip
 
 from favor_hf.data.builder import FavorBench
 from favor_hf.data.export import export_dataset
+from favor_hf.data.favor_json import DataError, LoadReport
 from favor_hf.data.features import TRAIN
-from favor_hf.data.records import DataError, LoadReport
 from favor_hf.data.sharegpt import (
     MISSING_FILE,
     REMOTE_URL,
@@ -19,7 +19,7 @@ from favor_hf.data.sharegpt import (
     parse_structured,
     render_structured,
 )
-from favor_hf.data.train_records import load_train_records
+from favor_hf.data.train_files import load_train_records
 
 ANNOTATION = {
     "camera_motion": "Pans to the left, then static",

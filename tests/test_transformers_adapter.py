@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.models import ModelInput, load_adapter
 from favor_hf.results import read_results
 from favor_hf.runner import Sampling, build_items, run_benchmark

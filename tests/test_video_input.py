@@ -13,7 +13,7 @@ from tiny_vlm import (  # noqa: F401 (fixtures)
 )
 
 from favor_hf.cli import main
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.models import ModelInput, load_adapter
 from favor_hf.results import read_results
 from favor_hf.runner import build_items

@@ -8,7 +8,7 @@ user-typed model settings checked before use, and failures turned into messages.
 
 Example:
     >>> choice = ModelChoice(kind="flow")
-    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.data.favor_json import load_video_records
     >>> record = load_video_records("synth")[0]
     >>> loaded = get_adapter(choice, public=False)
     >>> rows = answer_questions(loaded, record, num_frames=8)
@@ -167,7 +167,7 @@ def attach_record(clip: dict[str, Any], text: str) -> dict[str, Any]:
     """
     import json
 
-    from favor_hf.data.records import LoadReport, parse_video_record
+    from favor_hf.data.favor_json import LoadReport, parse_video_record
 
     try:
         raw = json.loads(text)

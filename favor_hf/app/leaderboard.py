@@ -13,7 +13,7 @@ shown in full in the last column) and a ``rank`` within it; ``notes`` says when 
 holds several groups.
 
 Example:
-    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.data.favor_json import load_video_records
     >>> from favor_hf.models import load_adapter
     >>> from favor_hf.runner import run_benchmark
     >>> Path("results").mkdir()
@@ -34,15 +34,10 @@ from typing import Any
 
 import pandas as pd
 
-from favor_hf.report import (
-    ReportError,
-    RunScores,
-    assemble_report,
-    load_final_records,
-    score_run,
-)
+from favor_hf.render import format_interval
+from favor_hf.report import RunScores, assemble_report, score_run
+from favor_hf.report_inputs import ReportError, load_final_records
 from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_CODES
-from favor_hf.stats import format_interval
 
 MCQ_COLUMNS: tuple[str, ...] = ("ALL", *TASK_CODES)
 CAPTION_COLUMNS: tuple[str, ...] = ("final_score", *(k for k in CAPTION_SCORE_KEYS if k != "final_score"))
@@ -79,7 +74,7 @@ def score_file(path: Path, judge: str = "official", caption_model: str | None = 
     """One results file scored by :func:`favor_hf.report.score_run` (None: no results yet), cached until it changes.
 
     Raises:
-        favor_hf.report.ReportError: the file is malformed or mixes runs.
+        favor_hf.report_inputs.ReportError: the file is malformed or mixes runs.
     """
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, judge, caption_model)

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from favor_hf.data.records import VIDEO_PERSPECTIVE, load_video_records
+from favor_hf.data.favor_json import VIDEO_PERSPECTIVE, load_video_records
 
 SAMPLE_RUNS: tuple[tuple[str, str], ...] = (
     ("flow", "mcq"),
@@ -55,7 +55,7 @@ def ensure_samples(
 ) -> dict[str, dict[str, Any]]:
     """Generate the sample clips unless ``samples_dir`` already holds them; return them by video name.
 
-    Each value is a video record of :func:`favor_hf.data.records.load_video_records`
+    Each value is a video record of :func:`favor_hf.data.favor_json.load_video_records`
     (annotation strings, ``questions``, ``video_path``). Records whose clip is missing
     are left out.
 

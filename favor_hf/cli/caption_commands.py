@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from favor_hf.cli.flags import SCORE_CAPTIONS_FLAGS, add_hash_seed_option, in_flags
-from favor_hf.data.records import VIDEO_PERSPECTIVE, DataError, load_annotation_records, read_json, video_stem
+from favor_hf.data.favor_json import VIDEO_PERSPECTIVE, DataError, load_annotation_records, read_json, video_stem
 from favor_hf.schema import CAPTION_SCORE_KEYS
 
 

@@ -45,7 +45,7 @@ def _push(args: argparse.Namespace) -> int:
 
 def _check_data(args: argparse.Namespace) -> int:
     from favor_hf.annotations import parse_annotations
-    from favor_hf.data.records import LoadReport, load_video_records
+    from favor_hf.data.favor_json import LoadReport, load_video_records
     from favor_hf.schema import TASK_CODES
     from favor_hf.video import VideoError, probe
 
@@ -84,8 +84,8 @@ def _run(func):
     """Run a subcommand, turning data errors into a one-line message and exit code 2."""
 
     def wrapped(args: argparse.Namespace) -> int:
+        from favor_hf.data.favor_json import DataError
         from favor_hf.data.push import PushError
-        from favor_hf.data.records import DataError
 
         try:
             return func(args)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 def _convert(args: argparse.Namespace) -> int:
     from favor_hf.integrations import convert_results
-    from favor_hf.integrations.judges import format_judge_table, judge_table
-    from favor_hf.runner import format_results_header, format_scores, score_records
+    from favor_hf.integrations.mcq_conventions import judge_table
+    from favor_hf.render import format_judge_table, format_results_header, format_scores
+    from favor_hf.runner import score_records
 
     if args.out.exists() and not args.overwrite:
         print(f"favor-hf convert: error: {args.out} exists; pass --overwrite to replace it", file=sys.stderr)

@@ -10,14 +10,14 @@ from favor_hf.schema import MCQ_JUDGES
 
 
 def _questions(data_dir: str) -> dict[str, list[dict]]:
-    from favor_hf.data.records import load_video_records
+    from favor_hf.data.favor_json import load_video_records
 
     return {r["video_name"]: r["questions"] for r in load_video_records(data_dir)}  # looked up with or without .mp4
 
 
 def _score_mcq(args: argparse.Namespace) -> int:
     from favor_hf.integrations.upstream import score_upstream_results
-    from favor_hf.runner import format_scores
+    from favor_hf.render import format_scores
 
     try:
         questions = _questions(args.data_dir) if args.data_dir else None

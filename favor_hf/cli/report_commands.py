@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from favor_hf.cli.flags import add_hash_seed_option, fail
 from favor_hf.schema import MCQ_JUDGES
@@ -104,7 +105,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from favor_hf.report import ReportError, build_report, load_subsets
+    from favor_hf.report import ReportError, build_report
+    from favor_hf.report_inputs import load_subsets
     from favor_hf.resources import ResourceError
 
     try:
@@ -135,7 +137,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from favor_hf.report import ReportError, load_final_records, score_run
+    from favor_hf.report import ReportError, score_run
+    from favor_hf.report_inputs import load_final_records
     from favor_hf.resources import ResourceError
     from favor_hf.stats import ComparisonError, compare_caption_runs, compare_runs
 
@@ -145,22 +148,24 @@ def _compare(args: argparse.Namespace) -> int:
         "n_resamples": args.resamples,
         "seed": args.seed,
     }
+
+    def final_scores(path: Path, run_records: list[dict[str, Any]]) -> dict[str, float]:
+        run = score_run(
+            path,
+            caption_model=args.caption_model,
+            validity=False,
+            records=run_records,
+            official_hash_seed=args.official_hash_seed,
+        )
+        return {r["id"]: d["final_score"] for r, d in zip(run.answered, run.details)}
+
     try:
-        records = [load_final_records(args.a), load_final_records(args.b)]
-        if all(r and r[0]["task"] == "caption" for r in records):
-            scores = []
-            for path, run_records in zip((args.a, args.b), records):
-                run = score_run(
-                    path,
-                    caption_model=args.caption_model,
-                    validity=False,
-                    records=run_records,
-                    official_hash_seed=args.official_hash_seed,
-                )
-                scores.append({r["id"]: d["final_score"] for r, d in zip(run.answered, run.details)})
-            comparison = compare_caption_runs(*records, *scores, **options)
+        records_a, records_b = load_final_records(args.a), load_final_records(args.b)
+        if all(r and r[0]["task"] == "caption" for r in (records_a, records_b)):
+            scores_a, scores_b = final_scores(args.a, records_a), final_scores(args.b, records_b)
+            comparison = compare_caption_runs(records_a, records_b, scores_a, scores_b, **options)
         else:
-            comparison = compare_runs(*records, judge=args.judge, **options)
+            comparison = compare_runs(records_a, records_b, judge=args.judge, **options)
     except (ComparisonError, ReportError, ResourceError) as err:
         return fail(str(err))
     print(comparison.format())
@@ -173,7 +178,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _judge(args: argparse.Namespace) -> int:
     from favor_hf.caption.analysis.llm_judge import judge_captions
     from favor_hf.models.openai_compat import OpenAIAdapter
-    from favor_hf.report import ReportError
+    from favor_hf.report_inputs import ReportError
     from favor_hf.results import ResultsError
 
     try:

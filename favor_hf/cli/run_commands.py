@@ -131,7 +131,7 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from favor_hf.data.records import DataError, load_video_records
+    from favor_hf.data.favor_json import DataError, load_video_records
     from favor_hf.models import load_adapter
     from favor_hf.resources import ResourceError
     from favor_hf.results import ResultsError
@@ -219,10 +219,11 @@ def _write_scores(path: Path | None, results: Path, task: str, scores: dict) -> 
 
 def _score(args: argparse.Namespace) -> int:
     from favor_hf.integrations import load_results
+    from favor_hf.render import format_results_header, format_scores
     from favor_hf.resources import ResourceError
     from favor_hf.results import ResultsError
-    from favor_hf.runner import format_results_header, score_records
-    from favor_hf.stats import format_scores_with_intervals
+    from favor_hf.runner import score_records
+    from favor_hf.stats import LEVEL, N_RESAMPLES, SEED, mcq_intervals
 
     try:
         finals = load_results(args.results, data_dir=args.data_dir)  # favor-hf, upstream, VLMEvalKit or lmms-eval
@@ -240,17 +241,19 @@ def _score(args: argparse.Namespace) -> int:
     except (ResourceError, ValueError) as err:
         return fail(f"scoring failed: {err}")
     print(format_results_header(finals))
-    print(format_scores_with_intervals(finals, scores, task, judge=args.judge))
+    intervals = mcq_intervals(finals, args.judge) if task == "mcq" and "ALL" in scores else None
+    print(format_scores(scores, task, intervals, level=LEVEL, n_resamples=N_RESAMPLES, seed=SEED))
     _write_scores(args.json, args.results, task, scores)
     if task == "mcq":
-        from favor_hf.integrations.judges import format_judge_table, judge_table
+        from favor_hf.integrations.mcq_conventions import judge_table
+        from favor_hf.render import format_judge_table
 
         print("\nboth judges and the official counts:\n" + format_judge_table(judge_table(finals)))
     return 0
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from favor_hf.data.records import DataError, load_video_records
+    from favor_hf.data.favor_json import DataError, load_video_records
     from favor_hf.results import ResultsError, merge_results, read_results
     from favor_hf.runner import build_items
 

@@ -28,7 +28,7 @@ def _sampling_flags(args: argparse.Namespace) -> str:
 
 
 def _sft_export(args: argparse.Namespace) -> int:
-    from favor_hf.data.records import DataError
+    from favor_hf.data.favor_json import DataError
     from favor_hf.finetune.export import export_sft
 
     if args.train is None and args.data_dir is None:
@@ -55,7 +55,7 @@ def _sft_export(args: argparse.Namespace) -> int:
 
 
 def _sft(args: argparse.Namespace) -> int:
-    from favor_hf.data.records import DataError
+    from favor_hf.data.favor_json import DataError
     from favor_hf.finetune.train import train_sft
 
     try:

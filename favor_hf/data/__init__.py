@@ -1,6 +1,6 @@
 """Typed FAVOR datasets: records, features, the ``datasets`` builder, export and push.
 
-``load_bench`` is imported lazily so that ``import favor_hf.data.records`` stays light.
+``load_bench`` is imported lazily so that ``import favor_hf.data.favor_json`` stays light.
 """
 
 from __future__ import annotations

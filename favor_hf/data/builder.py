@@ -19,8 +19,7 @@ from typing import Any
 
 import datasets
 
-from favor_hf.data.features import CONFIG_DESCRIPTIONS, FEATURES, SPLITS
-from favor_hf.data.records import (
+from favor_hf.data.favor_json import (
     VIDEO_PERSPECTIVE,
     DataError,
     LoadReport,
@@ -29,9 +28,10 @@ from favor_hf.data.records import (
     load_video_records,
     names_without_video,
 )
+from favor_hf.data.features import CONFIG_DESCRIPTIONS, FEATURES, SPLITS
 from favor_hf.data.rows import mcq_rows, train_rows, video_rows
 from favor_hf.data.sources import HUB_REPO, resolve_data_dir
-from favor_hf.data.train_records import load_train_records
+from favor_hf.data.train_files import load_train_records
 from favor_hf.schema import CITATION
 
 HOMEPAGE = "https://favor-bench.github.io/"
@@ -48,7 +48,7 @@ class FavorConfig(datasets.BuilderConfig):
             ``DIR/FAVOR_gt_annotations.json`` if present, else the records of ``video_perspective.json``).
         train_file: ``train`` config: LLaMA-Factory ShareGPT video records, or a JSON object keyed
             by video id, JSON list or JSON Lines of video-level records (see
-            :mod:`favor_hf.data.train_records`); clips are looked up in ``DIR/videos/FAVOR-Train/``
+            :mod:`favor_hf.data.train_files`); clips are looked up in ``DIR/videos/FAVOR-Train/``
             (``DIR`` is ``data_dir``, else the file's folder).
         repo, revision, with_videos: the Hub source used when ``data_dir`` is not given.
         fingerprint: any string that changes with the input files, so the ``datasets`` cache

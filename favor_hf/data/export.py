@@ -40,8 +40,7 @@ from tqdm.auto import tqdm
 
 from favor_hf.data.builder import ANNOTATIONS_FILE
 from favor_hf.data.card import SplitFiles, render_card
-from favor_hf.data.features import FEATURES, SPLITS
-from favor_hf.data.records import (
+from favor_hf.data.favor_json import (
     TRAIN_VIDEO_SUBDIR,
     VIDEO_PERSPECTIVE,
     VIDEO_SUBDIR,
@@ -52,8 +51,9 @@ from favor_hf.data.records import (
     load_video_records,
     names_without_video,
 )
+from favor_hf.data.features import FEATURES, SPLITS
 from favor_hf.data.rows import mcq_rows, train_rows, video_rows
-from favor_hf.data.train_records import load_train_records
+from favor_hf.data.train_files import load_train_records
 from favor_hf.video import VideoError, probe
 
 MANAGED = ("README.md", "data", "videos")
@@ -177,7 +177,7 @@ def export_dataset(
         annotations: ``FAVOR_gt_annotations.json`` (object keyed by video id) or any
             video-level file: gives ``videos`` (default: ``DIR/FAVOR_gt_annotations.json`` if present).
         train: FAVOR-Train records (LLaMA-Factory ShareGPT, or JSON object keyed by id, JSON list or
-            JSON Lines; see :mod:`favor_hf.data.train_records`): gives ``train``.
+            JSON Lines; see :mod:`favor_hf.data.train_files`): gives ``train``.
         repo_id: the repo name used in the card's code examples.
         check_videos: open every clip with PyAV first; an unreadable one is an error.
         overwrite: replace an earlier export in ``out``.

@@ -17,8 +17,8 @@ from typing import Any
 import datasets
 
 from favor_hf.data.builder import FavorBench
+from favor_hf.data.favor_json import DataError
 from favor_hf.data.features import FEATURES, SPLITS
-from favor_hf.data.records import DataError
 from favor_hf.data.sources import HUB_REPO, hub_revision, hub_snapshot
 from favor_hf.network import hub_offline_reason
 

@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path
 
-from favor_hf.data.records import DataError
+from favor_hf.data.favor_json import DataError
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 

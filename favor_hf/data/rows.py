@@ -12,7 +12,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from favor_hf.annotations import parse_annotations
-from favor_hf.data.records import iter_mcq_items
+from favor_hf.data.favor_json import iter_mcq_items
 from favor_hf.schema import ANNOTATION_FIELDS
 
 VideoRef = Callable[[dict[str, Any]], "str | None"]

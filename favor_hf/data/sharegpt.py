@@ -23,7 +23,7 @@ then the labelled ``Caption:`` part (empty when absent). The turns are kept verb
 Clip paths are resolved the way LLaMA-Factory resolves its ``media_dir``: relative to the data
 directory (default: the file's folder), then by file name under ``videos/FAVOR-Train/``.
 A URL (FAVOR-Train's Koala-36M clips are YouTube links) or a file that is absent gives
-``video_path = None``, counted per reason in the :class:`~favor_hf.data.records.LoadReport`.
+``video_path = None``, counted per reason in the :class:`~favor_hf.data.favor_json.LoadReport`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from favor_hf.data.records import (
+from favor_hf.data.favor_json import (
     TRAIN_VIDEO_SUBDIR,
     DataError,
     LoadReport,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from favor_hf.data.records import VIDEO_SUBDIR, DataError
+from favor_hf.data.favor_json import VIDEO_SUBDIR, DataError
 
 HUB_REPO = "zl2048/FAVOR"
 """The official FAVOR-Bench dataset repository on the Hugging Face Hub."""

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from favor_hf.data.records import DataError, LoadReport, load_video_records
-from favor_hf.data.train_records import load_train_records
+from favor_hf.data.favor_json import DataError, LoadReport, load_video_records
+from favor_hf.data.train_files import load_train_records
 from favor_hf.finetune.examples import SftExamples, build_examples
 from favor_hf.finetune.formats import FORMATS, write_format
 

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from favor_hf.data.records import DataError, read_json
+from favor_hf.data.favor_json import DataError, read_json
 from favor_hf.video import Sampling
 
 LORA_TARGETS = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"

@@ -9,12 +9,14 @@
 - :mod:`~favor_hf.integrations.lmms_eval_tasks`: what the lmms-eval task pack
   (``favor_bench_mcq``, ``favor_bench_caption``) calls; :func:`lmms_eval_tasks_path` is
   the folder to pass to ``lmms-eval --include_path``.
-- :mod:`~favor_hf.integrations.judges`: one table with both MCQ judges and the official counts.
+- :mod:`~favor_hf.integrations.mcq_conventions`: one table with both MCQ judges and the official counts.
+- :mod:`~favor_hf.integrations.imported_lines`: the favor-hf results line each reader builds from
+  another toolkit's answer, and the JSON Lines reader they share.
 
 Example:
     >>> from favor_hf.integrations import load_results
     >>> from favor_hf.models import load_adapter
-    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.data.favor_json import load_video_records
     >>> from favor_hf.runner import run_benchmark
     >>> _ = run_benchmark(load_adapter("flow"), load_video_records("synth"), "mcq", "flow.jsonl", progress=False)
     >>> records = load_results("flow.jsonl")  # or a VLMEvalKit, lmms-eval or output_qa file

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from favor_hf.integrations.records import set_universe
+from favor_hf.integrations.imported_lines import set_universe
 
 FORMATS: tuple[str, ...] = ("favor", "upstream", "vlmevalkit", "lmms-eval")
 """Results formats favor-hf reads."""
@@ -121,7 +121,7 @@ def load_results(
         return [{**r, "model": model} for r in records] if model else records
     video_records = None
     if data_dir is not None:
-        from favor_hf.data.records import load_video_records
+        from favor_hf.data.favor_json import load_video_records
 
         video_records = load_video_records(os.fspath(data_dir))
     if fmt == "upstream":

@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from favor_hf.integrations.records import imported_record, json_lines
+from favor_hf.integrations.imported_lines import imported_record, json_lines
 
 
 def _favor_line(sample: dict[str, Any]) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ holds YAML files and a ``utils.py`` that re-exports this module, as lmms-eval's
 - **prompt**: the official MCQ prompt (:func:`favor_hf.prompts.mcq_prompt`) or favor-hf's
   :data:`~favor_hf.prompts.CAPTION_PROMPT`, with the clip as a ``video`` part; the frames are
   sampled by the lmms-eval model (``max_frames_num=N`` or ``video_fps=1`` model args).
-- **per sample**: a favor-hf results line (:func:`~favor_hf.integrations.records.imported_record`),
+- **per sample**: a favor-hf results line (:func:`~favor_hf.integrations.imported_lines.imported_record`),
   which lmms-eval logs with ``--log_samples``, so its sample logs convert back losslessly; for
   an MCQ also its verdicts by :func:`favor_hf.mcq.mcq_accuracy` (both judges, hedged).
 - **aggregation**: the code of ``favor-hf score``: :func:`favor_hf.mcq.summarize` of the verdicts,
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from favor_hf.integrations.records import imported_record
+from favor_hf.integrations.imported_lines import imported_record
 from favor_hf.mcq import mcq_accuracy, summarize
 from favor_hf.prompts import CAPTION_PROMPT, mcq_prompt
 from favor_hf.schema import ANNOTATION_FIELDS, TASK_CODES

@@ -9,7 +9,7 @@ checked against the stored ``correct_answer``.
 
 Example:
     >>> import json, pathlib
-    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.data.favor_json import load_video_records
     >>> videos = load_video_records("synth")
     >>> lines = [{v["video_name"]: [{"task_type": q["task_type"], "correct_answer": q["correct_answer"],
     ...                              "output": q["options"][0], "judge": q["options"][0] == q["correct_answer"]}
@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from favor_hf.integrations.records import imported_record, json_lines
+from favor_hf.integrations.imported_lines import imported_record, json_lines
 from favor_hf.mcq import judge_official, mcq_accuracy, summarize
 
 
@@ -93,7 +93,7 @@ def _answered_questions(
         ValueError: a video is not in ``questions``, has fewer questions than answers, or a stored
             ``correct_answer`` differs (another benchmark version); names the file, video and entry.
     """
-    from favor_hf.data.records import video_stem
+    from favor_hf.data.favor_json import video_stem
 
     by_stem = {video_stem(name): listed for name, listed in questions.items()}  # "X" and "X.mp4" are one video
     answered = []

@@ -39,7 +39,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from favor_hf.integrations.records import imported_record
+from favor_hf.integrations.imported_lines import imported_record
 from favor_hf.schema import ANNOTATION_FIELDS, TASK_CODES
 
 DATASET = "FAVOR-Bench"
@@ -238,7 +238,7 @@ def write_bench(data_dir: str | os.PathLike[str], out: str | os.PathLike[str], o
     import pandas as pd
 
     from favor_hf.data.export import _place_video
-    from favor_hf.data.records import load_video_records
+    from favor_hf.data.favor_json import load_video_records
 
     records = load_video_records(os.fspath(data_dir))
     root = Path(out)

@@ -29,7 +29,7 @@ import re
 import numpy as np
 
 from favor_hf.models.base import ModelAdapter, ModelInput
-from favor_hf.synth import CAMERA_CAPTIONS
+from favor_hf.motion_labels import CAMERA_CAPTIONS
 from favor_hf.video import sample_frames
 
 _KEYWORDS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -140,7 +140,7 @@ class FlowAdapter(ModelAdapter):
         return t, d
 
     def estimate_camera_motion(self, frames: np.ndarray) -> str:
-        """Camera-motion label (a key of :data:`favor_hf.synth.CAMERA_MOTIONS`) of ``(n, h, w, 3)`` frames."""
+        """Camera-motion label (a key of :data:`favor_hf.motion_labels.CAMERA_MOTIONS`) of ``(n, h, w, 3)`` frames."""
         import cv2
 
         if frames.ndim != 4 or len(frames) < 2:

@@ -13,9 +13,7 @@ from __future__ import annotations
 import random
 
 from favor_hf.models.base import ModelAdapter, ModelInput
-
-GENERIC_CAPTION = "The camera is stationary. A person moves in the scene."
-"""The caption the random baseline writes for every video."""
+from favor_hf.prompts import GENERIC_CAPTION
 
 
 class RandomGuessAdapter(ModelAdapter):
@@ -35,7 +33,7 @@ class RandomGuessAdapter(ModelAdapter):
         self.name = f"random:{seed}"
 
     def answer(self, item: ModelInput) -> str:
-        """One random option, or :data:`GENERIC_CAPTION` when the input has no options."""
+        """One random option, or :data:`favor_hf.prompts.GENERIC_CAPTION` when the input has no options."""
         options = list(item.meta.get("options") or [])
         if not options:
             return GENERIC_CAPTION

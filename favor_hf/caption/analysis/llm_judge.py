@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from favor_hf.report import JUDGE_TASK, load_final_records
+from favor_hf.models.base import ModelInput
+from favor_hf.report_inputs import load_final_records
 from favor_hf.results import ResultsError, ResultsStore, check_identity, final_records
+from favor_hf.schema import CAPTION_JUDGE_TASK
 
 if TYPE_CHECKING:
     from favor_hf.models.openai_compat import OpenAIAdapter
@@ -113,8 +115,6 @@ class JudgeSummary:
 
 
 def _judge_one(adapter: OpenAIAdapter, record: dict[str, Any]) -> dict[str, Any]:
-    from favor_hf.models.base import ModelInput
-
     reference = (record.get("reference") or {}).get("caption")
     outcome: dict[str, Any] = {"output": None, "error": None, "correctness": None, "detail": None}
     if not isinstance(reference, str) or not reference.strip():
@@ -124,7 +124,7 @@ def _judge_one(adapter: OpenAIAdapter, record: dict[str, Any]) -> dict[str, Any]
         reply = adapter.complete(ModelInput(prompt=judge_prompt(reference, record["output"]), item_id=record["id"]))
         outcome["output"] = reply
         outcome["correctness"], outcome["detail"] = parse_judgement(reply)
-    except Exception as err:  # recorded per item; rerunning retries it
+    except Exception as err:  # noqa: BLE001 -- recorded per item; rerunning retries it
         outcome["error"] = f"{type(err).__name__}: {err}"
     return outcome
 
@@ -153,7 +153,7 @@ def judge_captions(
         records = records[:limit]
     first = records[0]
     identity = {
-        "task": JUDGE_TASK,
+        "task": CAPTION_JUDGE_TASK,
         "model": adapter.name,
         "sampling": first["sampling"],
         "universe": first.get("universe"),

@@ -6,7 +6,7 @@ score is reported beside three scores on the **same videos** (our convention, no
 
 - **ceiling**: the video's own reference caption (the ``caption`` annotation field), the
   score a perfect description in the annotators' words gets (about 0.8, not 1);
-- **floor (generic)**: the constant :data:`GENERIC_CAPTION` of the ``random`` baseline;
+- **floor (generic)**: the constant :data:`~favor_hf.prompts.GENERIC_CAPTION` of the ``random`` baseline;
 - **floor (empty)**: the empty caption;
 - **normalised** = (score - generic floor) / (ceiling - generic floor): 0 is the constant
   caption, 1 the reference caption; it can leave [0, 1].
@@ -28,7 +28,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from favor_hf.models.random_guess import GENERIC_CAPTION
+from favor_hf.caption.score.captions import score_captions
+from favor_hf.prompts import GENERIC_CAPTION
 
 DIRECTION_AXES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "left/right": (frozenset({"left", "leftward", "leftwards"}), frozenset({"right", "rightward", "rightwards"})),
@@ -135,11 +136,9 @@ def validity_summary(
         ``videos_with_conflicts``, and ``per_video``: the reference, generic and empty scores
         and the conflicts of each video.
     """
-    from favor_hf.caption import score_captions
-
     videos = len(details)
-    captions = [ref.get("caption") for ref in references]
-    have_ceiling = all(isinstance(c, str) and c.strip() for c in captions)
+    captions = [c for c in (ref.get("caption") for ref in references) if isinstance(c, str) and c.strip()]
+    have_ceiling = len(captions) == len(references)
     predictions: list[str] = [GENERIC_CAPTION] * videos + [""] * videos
     refs = list(references) * 2
     if have_ceiling:

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from favor_hf._version import __version__
 from favor_hf.caption.score.config import CaptionScoreConfig
 from favor_hf.caption.score.embed_cache import weights_sha256
 
@@ -70,9 +71,7 @@ def score_signature(
     model: Encoder, model_name: str, word_lists: dict[str, Any], config: CaptionScoreConfig, hash_seed: int
 ) -> str:
     """The signature of a caption score computed with these inputs (see the module docs)."""
-    import nltk
-
-    from favor_hf import __version__
+    import nltk  # lazy: NLTK loads only when a score is signed
 
     parts = (
         "favor_caption",

@@ -6,11 +6,12 @@ divides by the official counts, lmms-eval tasks usually parse a letter. :func:`j
 scores favor-hf results lines all these ways with :func:`favor_hf.mcq.mcq_accuracy`.
 
 Example:
-    >>> from favor_hf.data.records import load_video_records
+    >>> from favor_hf.data.favor_json import load_video_records
     >>> from favor_hf.integrations import load_results
     >>> from favor_hf.models import load_adapter
     >>> from favor_hf.runner import run_benchmark
     >>> _ = run_benchmark(load_adapter("flow"), load_video_records("synth"), "mcq", "flow.jsonl", progress=False)
+    >>> from favor_hf.render import format_judge_table
     >>> table = judge_table(load_results("flow.jsonl"))
     >>> print(format_judge_table(table))
     task  official %  strict %  questions  official % of full count
@@ -29,8 +30,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from favor_hf.mcq import mcq_accuracy
-from favor_hf.schema import TASK_CODES
-from favor_hf.stats import aligned_rows
 
 
 def judge_table(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -48,28 +47,3 @@ def judge_table(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         table["strict"] = mcq_accuracy(outputs, references, judge="strict")
         table["official_full_counts"] = mcq_accuracy(outputs, references, judge="official", full_counts=True)
     return table
-
-
-def format_judge_table(table: dict[str, Any]) -> str:
-    """Aligned text: per task, official % and strict % (over the answered), official % of the official count."""
-    if "official" not in table:
-        return "no answered questions to score"
-    official, strict, full = table["official"], table["strict"], table["official_full_counts"]
-    header = ("task", "official %", "strict %", "questions", "official % of full count")
-    rows = [
-        (
-            key,
-            f"{official[key]:.2f}",
-            f"{strict[key]:.2f}",
-            str(official["counts"][key]),
-            f"{full[key]:.2f} (/{full['counts'][key]})",
-        )
-        for key in ("ALL", *TASK_CODES)
-        if key in official
-    ]
-    lines = aligned_rows(header, rows)
-    lines.append(
-        f"hedged outputs (naming several options): {official['hedged']}; answered {table['answered']}, "
-        f"failed {table['failed']}"
-    )
-    return "\n".join(lines)

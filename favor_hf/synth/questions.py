@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from favor_hf.synth import CAMERA_CAPTIONS, CAMERA_MOTIONS, SHAPE_WORDS, SUBJECT_ACTIONS, Scene, Subject
+from favor_hf.motion_labels import CAMERA_CAPTIONS, CAMERA_MOTIONS, SUBJECT_ACTIONS
+from favor_hf.synth.scene import SHAPE_WORDS, Scene, Subject
 
 _NUM_OPTIONS = 5
 _PLACES = {

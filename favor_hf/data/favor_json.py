@@ -19,6 +19,7 @@ announced with one :class:`FavorDataWarning` per kind.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections import Counter
 from collections.abc import Iterable
@@ -88,7 +89,7 @@ def video_stem(name: str) -> str:
     return name[: -len(VIDEO_SUFFIX)] if name.lower().endswith(VIDEO_SUFFIX) else name
 
 
-def read_json(path: str | Path) -> Any:
+def read_json(path: str | os.PathLike[str]) -> Any:
     """Parse a JSON file, or a JSON Lines file (one object per line) when it is not one document."""
     path = Path(path)
     if not path.is_file():
@@ -293,7 +294,7 @@ def parse_video_records(data: Any, path: Path, report: LoadReport, *, with_quest
     return records
 
 
-def load_video_records(data_dir: str | Path, report: LoadReport | None = None) -> list[dict[str, Any]]:
+def load_video_records(data_dir: str | os.PathLike[str], report: LoadReport | None = None) -> list[dict[str, Any]]:
     """Read and validate ``DIR/video_perspective.json`` (plus ``question_perspective.json`` keys).
 
     Returns one dict per video: ``video_name`` (no extension), ``video_path`` (absolute, or
@@ -331,7 +332,7 @@ def load_video_records(data_dir: str | Path, report: LoadReport | None = None) -
     return records
 
 
-def load_annotation_records(path: str | Path, report: LoadReport | None = None) -> list[dict[str, Any]]:
+def load_annotation_records(path: str | os.PathLike[str], report: LoadReport | None = None) -> list[dict[str, Any]]:
     """Read video-level annotations (no questions needed) from one file.
 
     Accepted layouts: a JSON object keyed by video id (``FAVOR_gt_annotations.json``), a JSON

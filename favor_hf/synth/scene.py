@@ -1,68 +1,26 @@
-"""Procedural FAVOR-style clips with exact motion ground truth (no network, no weights).
+"""One synthetic clip: a scene with exact motion ground truth, sampled and rendered.
 
 Each clip is a crop window (the camera) moving over a textured background larger than the
 frame, with one to three coloured shapes (the subjects) moving in the world. The camera
-pans, tilts, zooms, shakes or stays still; each subject performs one to three actions
-("Moves to the right", "Stops", ...). The ground truth is written in the official FAVOR
-schema, with multiple-choice questions for the tasks the motion supports (see
-:mod:`favor_hf.synth_questions`).
+pans, tilts, zooms, shakes or stays still (:data:`~favor_hf.motion_labels.CAMERA_MOTIONS`);
+each subject performs one to three actions (:data:`~favor_hf.motion_labels.SUBJECT_ACTIONS`).
+:func:`make_scene` samples a :class:`Scene`, :func:`render` draws its frames and
+:func:`write_mp4` encodes them.
 
 Sign conventions: the camera *pans left* when its window moves left over the background,
 so the scene content moves right in the frame; it *tilts up* when the window moves up
 (content moves down); it *zooms in* when the window shrinks (content grows).
-
-Example:
-    >>> bench = make_synthetic_benchmark("clips", n=2, seed=0, progress=False)
-    >>> [record["camera_motion"] for record in bench.records]
-    ['Tilts upward', 'Zooms in']
-    >>> [path.name for path in bench.video_paths]
-    ['synth0000.mp4', 'synth0001.mp4']
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
-CAMERA_MOTIONS: dict[str, str] = {
-    "pan_left": "Pans to the left",
-    "pan_right": "Pans to the right",
-    "tilt_up": "Tilts upward",
-    "tilt_down": "Tilts downward",
-    "zoom_in": "Zooms in",
-    "zoom_out": "Zooms out",
-    "shake": "Camera shakes",
-    "static": "Stationary",
-}
-"""Camera-motion labels and the annotation phrase each is written as."""
-
-CAMERA_CAPTIONS: dict[str, str] = {
-    "pan_left": "The camera pans to the left.",
-    "pan_right": "The camera pans to the right.",
-    "tilt_up": "The camera tilts upward.",
-    "tilt_down": "The camera tilts downward.",
-    "zoom_in": "The camera zooms in.",
-    "zoom_out": "The camera zooms out.",
-    "shake": "The camera shakes.",
-    "static": "The camera is stationary.",
-}
-"""The caption sentence for each camera-motion label."""
-
-SUBJECT_ACTIONS: dict[str, str] = {
-    "right": "Moves to the right",
-    "left": "Moves to the left",
-    "up": "Moves up",
-    "down": "Moves down",
-    "stop": "Stops",
-}
-"""Subject-action labels and their annotation phrases."""
+from favor_hf.motion_labels import CAMERA_MOTIONS, SUBJECT_ACTIONS
 
 _DIRECTIONS: dict[str, tuple[float, float]] = {
     "right": (1, 0),
@@ -136,16 +94,6 @@ class Scene:
     num_frames: int
     camera_path: np.ndarray  # (num_frames, 3): window centre x, y and scale (world px per frame px)
     background: np.ndarray  # (H, W, 3) float32
-
-
-@dataclass
-class SyntheticBenchmark:
-    """What :func:`make_synthetic_benchmark` wrote."""
-
-    root: Path
-    annotations_path: Path
-    records: list[dict[str, Any]]
-    video_paths: list[Path]
 
 
 def _bilinear(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -330,44 +278,3 @@ def write_mp4(frames: np.ndarray, path: str | os.PathLike[str], fps: int) -> Non
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-
-
-def make_synthetic_benchmark(
-    out_dir: str | os.PathLike[str],
-    n: int,
-    seed: int = 0,
-    width: int = 192,
-    height: int = 144,
-    fps: int = 12,
-    seconds: float = 3.0,
-    progress: bool = True,
-) -> SyntheticBenchmark:
-    """Render ``n`` clips into ``out_dir`` in the FAVOR data layout; deterministic for ``seed``.
-
-    Writes ``out_dir/video_perspective.json`` (official schema, plus ``num_subjects``) and
-    ``out_dir/videos/FAVOR-Bench/<video_name>.mp4``.
-    """
-    from favor_hf.data.records import VIDEO_PERSPECTIVE, VIDEO_SUBDIR, VIDEO_SUFFIX
-    from favor_hf.synth_questions import scene_record
-
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    if width % 2 or height % 2:
-        raise ValueError(f"width and height must be even for H.264, got {width}x{height}")
-    root = Path(out_dir)
-    video_dir = root / VIDEO_SUBDIR
-    video_dir.mkdir(parents=True, exist_ok=True)
-    records, paths = [], []
-    labels = list(CAMERA_MOTIONS)
-    cameras = np.random.default_rng(seed).permutation(len(labels))  # every camera motion once per 8 clips
-    for index in tqdm(range(n), desc="synth clips", unit="clip", disable=not progress):
-        rng = np.random.default_rng([seed, index])
-        camera = labels[cameras[index % len(labels)]]
-        scene = make_scene(f"synth{index:04d}", rng, camera, width, height, fps, seconds)
-        path = video_dir / f"{scene.name}{VIDEO_SUFFIX}"
-        write_mp4(render(scene), path, fps)
-        records.append(scene_record(scene, rng))
-        paths.append(path)
-    annotations = root / VIDEO_PERSPECTIVE
-    annotations.write_text(json.dumps(records, indent=1, ensure_ascii=False), encoding="utf-8")
-    return SyntheticBenchmark(root, annotations, records, paths)

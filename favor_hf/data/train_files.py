@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from favor_hf.data.records import (
+from favor_hf.data.favor_json import (
     TRAIN_VIDEO_SUBDIR,
     LoadReport,
     attach_videos,
