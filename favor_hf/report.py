@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from favor_hf.run_identity import caption_score_choice
 from favor_hf.schema import OFFICIAL_COUNTS
 from favor_hf.stats import (
     LEVEL,
@@ -120,8 +121,8 @@ def score_run(
 ) -> RunScores:
     """Score one results file of ``favor-hf run`` with intervals (and, for captions, details and validity).
 
-    ``caption_model`` and ``official_hash_seed`` set the caption score (defaults of
-    :func:`favor_hf.caption.score_captions`); the result's ``signature`` names them.
+    ``caption_model`` and ``official_hash_seed`` set the caption score (default: those the run
+    recorded, else those of :func:`favor_hf.caption.score_captions`); the result's ``signature`` names them.
 
     Raises:
         ReportError: the file is not a results file, or holds no finished item.
@@ -154,9 +155,7 @@ def score_run(
     elif task == "caption":
         from favor_hf.caption import score_captions
 
-        options: dict[str, Any] = {"model_name": caption_model} if caption_model else {}
-        if official_hash_seed is not None:
-            options["official_hash_seed"] = official_hash_seed
+        options, notes = caption_score_choice(records, caption_model, official_hash_seed)  # default: as recorded
         references = [r["reference"] for r in answered]
         result = (
             dict(score_captions([r["output"] for r in answered], references, return_details=True, **options))
@@ -164,7 +163,7 @@ def score_run(
             else {}
         )
         run.details = result.pop("details", [])
-        run.scores = {**result, **base}
+        run.scores = {**result, **base, **({"notes": notes} if notes else {})}
         if run.details:
             finals = [video["final_score"] for video in run.details]
             run.intervals = {

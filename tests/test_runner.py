@@ -160,14 +160,18 @@ def test_too_many_consecutive_failures_abort(records, tmp_path):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"sampling": Sampling(frames=16)}, "sampling"), ({"name": "echo:2"}, "model"), ({"task": "caption"}, "task")],
+    [
+        ({"sampling": Sampling(frames=16)}, r"the frame sampling \(--fps.*\) differs: the file was run with 'frames=8"),
+        ({"name": "echo:2"}, "--model differs: the file was run with 'echo:1', this run has 'echo:2'"),
+        ({"task": "caption"}, "--task differs: the file was run with 'mcq', this run has 'caption'"),
+    ],
 )
 def test_mixing_runs_in_one_file_is_refused(records, tmp_path, change, field):
     out = tmp_path / "r.jsonl"
     run_benchmark(EchoAdapter(), records, "mcq", out, sampling=FRAMES8, limit=3, progress=False)
     before = out.read_bytes()
     adapter = EchoAdapter(name=change.get("name", "echo:1"))
-    with pytest.raises(ResultsError, match=f"was run with {field} = "):
+    with pytest.raises(ResultsError, match=field):
         run_benchmark(
             adapter, records, change.get("task", "mcq"), out, sampling=change.get("sampling", FRAMES8), progress=False
         )

@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_hash_seed_option(report)
     _add_bootstrap_options(report)
-    report.set_defaults(func=_report)
+    report.set_defaults(func=_report, official_hash_seed=None)  # None: the seed each run recorded
 
     compare = subparsers.add_parser(
         "compare",
@@ -81,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_hash_seed_option(compare)
     _add_bootstrap_options(compare)
-    compare.set_defaults(func=_compare)
+    compare.set_defaults(func=_compare, official_hash_seed=None)
 
     judge = subparsers.add_parser(
         "judge-captions",

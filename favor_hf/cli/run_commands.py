@@ -89,7 +89,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     score.add_argument("--task", choices=TASKS, help="check that the file holds this task")
     _add_scoring_options(score)
-    score.set_defaults(func=_score)
+    score.set_defaults(func=_score, official_hash_seed=None)  # None: the seed the run recorded
 
     merge = subparsers.add_parser(
         "merge", help="combine shard results into one file, refusing overlaps and reporting missing items"
@@ -181,6 +181,8 @@ def _run(args: argparse.Namespace) -> int:
             limit=args.limit,
             concurrency=args.concurrency,
             max_consecutive_failures=args.max_consecutive_failures,
+            caption_model=args.caption_model,
+            official_hash_seed=args.official_hash_seed,
         )
     except (ResultsError, RunAborted, OSError) as err:
         return fail(str(err))
@@ -214,7 +216,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _write_scores(path: Path | None, results: Path, task: str, scores: dict) -> None:
     if path is not None:
-        path.write_text(json.dumps({"results": str(results), "task": task, **scores}, indent=1), encoding="utf-8")
+        from favor_hf.environment import environment
+
+        record = {"results": str(results), "task": task, **scores, "environment": environment()}
+        path.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -241,6 +246,8 @@ def _score(args: argparse.Namespace) -> int:
         return fail(f"scoring failed: {err}")
     print(format_results_header(finals))
     print(format_scores_with_intervals(finals, scores, task, judge=args.judge))
+    for note in scores.get("notes", []):
+        print(f"note: {note}")
     _write_scores(args.json, args.results, task, scores)
     if task == "mcq":
         from favor_hf.integrations.judges import format_judge_table, judge_table
