@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from favor_hf.run_identity import caption_score_choice
+from favor_hf.environment import environment
+from favor_hf.run_identity import caption_score_choice, row_settings, settings_labels
 from favor_hf.schema import OFFICIAL_COUNTS
 from favor_hf.stats import (
     LEVEL,
@@ -334,12 +335,14 @@ class Report:
             "rows": self.rows,
             "notes": self.notes,
             "bootstrap": {"resamples": self.n_resamples, "seed": self.seed, "level": LEVEL, "unit": "video"},
+            "environment": environment(),
             "runs": [
                 {
                     "file": run.path,
                     "task": run.task,
                     "model": run.model,
                     "sampling": run.sampling,
+                    "settings": run.records[0].get("settings") if run.records else None,
                     "universe": run.universe,
                     "scores": run.scores,
                     "intervals": {k: list(v) for k, v in run.intervals.items()},
@@ -419,6 +422,16 @@ def build_report(
     return assemble_report(runs, judges, subsets=subsets, n_resamples=n_resamples, seed=seed)
 
 
+def _settings_labels(keys: Sequence[tuple[str, str, str, int]]) -> dict[tuple[str, str, str, int], str]:
+    """Per row key, the settings that tell it apart from the other rows of the same model (``""`` if none)."""
+    labels = {}
+    for model in {key[0] for key in keys}:
+        same = [key for key in keys if key[0] == model]
+        for key, label in zip(same, settings_labels([json.loads(key[2]) for key in same])):
+            labels[key] = label
+    return labels
+
+
 def assemble_report(
     runs: Sequence[RunScores],
     judges: Sequence[tuple[str, list[dict[str, Any]]]] = (),
@@ -431,8 +444,10 @@ def assemble_report(
     """Pair scored runs (and ``(file, lines)`` of judge files) into the rows of :func:`build_report`.
 
     Raises:
-        ReportError: two runs of the same kind for one model and sampling, unless ``strict`` is
-            false: then each gets a row of its own.
+        ReportError: two runs of the same kind for one model, sampling and settings, unless
+            ``strict`` is false: then each gets a row of its own. Runs of one model with other
+            settings (``dtype``, ``max_new_tokens``, ...) get rows of their own, the model
+            labelled with the settings that differ, e.g. ``m (dtype=bfloat16)``.
     """
     notes: list[str] = []
     for source, records in judges:
@@ -452,22 +467,30 @@ def assemble_report(
             )
             continue
         target[0].judge = _judge_means(records, source)
-    groups: dict[tuple[str, str, int], dict[str, RunScores]] = {}
+    groups: dict[tuple[str, str, str, int], dict[str, RunScores]] = {}
     for run in runs:
         copy = 0
-        while run.task in groups.get((run.model, run.sampling, copy), {}):
+        settings = json.dumps(row_settings(run.records), sort_keys=True, default=str)  # other settings, other row
+        while run.task in groups.get((run.model, run.sampling, settings, copy), {}):
             if strict:
-                taken = groups[(run.model, run.sampling, copy)][run.task].path
+                taken = groups[(run.model, run.sampling, settings, copy)][run.task].path
                 raise ReportError(
                     f"{taken} and {run.path} are both {run.task} runs of {run.model} "
-                    f"({run.sampling}); report them separately"
+                    f"({run.sampling}) with the same settings; report them separately"
                 )
             copy += 1
-        groups.setdefault((run.model, run.sampling, copy), {})[run.task] = run
+        groups.setdefault((run.model, run.sampling, settings, copy), {})[run.task] = run
+    labels = _settings_labels(list(groups))
     rows = []
-    for (model, sampling, _), slot in groups.items():
+    for (model, sampling, settings, copy), slot in groups.items():
         mcq, caption = slot.get("mcq"), slot.get("caption")
-        row: dict[str, Any] = {"model": model, "input": input_setting(sampling), "sampling": sampling}
+        label = labels[(model, sampling, settings, copy)]
+        row: dict[str, Any] = {
+            "model": f"{model} ({label})" if label else model,
+            "input": input_setting(sampling),
+            "sampling": sampling,
+            "settings": json.loads(settings),
+        }
         if mcq is not None:
             row["mcq file"] = mcq.path
             row["MCQ items"] = f"{mcq.scores['answered']} / {mcq.scores.get('universe') or mcq.scores['answered']}"

@@ -141,12 +141,6 @@ def settings_labels(settings: Sequence[Mapping[str, Any] | None]) -> list[str]:
     return [",".join(f"{k}={d.get(k)}" for k in varying) for d in dicts]
 
 
-def settings_key(settings: Mapping[str, Any] | None, leave_out: Sequence[str] = ()) -> str:
-    """A hashable form of ``settings`` without ``leave_out``, to group runs of one setting."""
-    kept = {k: v for k, v in (settings or {}).items() if k not in leave_out}
-    return json.dumps(kept, sort_keys=True, default=str)
-
-
 def caption_score_choice(
     records: Sequence[Mapping[str, Any]], caption_model: str | None, official_hash_seed: int | None
 ) -> tuple[dict[str, Any], list[str]]:
@@ -173,3 +167,21 @@ def caption_score_choice(
     if chosen["official_hash_seed"] is not None:
         options["official_hash_seed"] = chosen["official_hash_seed"]
     return options, notes
+
+
+PER_TASK_SETTINGS: tuple[str, ...] = ("prompt", "caption_model", "official_hash_seed")
+"""Settings an MCQ run and a caption run of one model always differ in: ignored when pairing them in a report row."""
+
+
+def row_settings(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The ``settings`` of a run's lines without :data:`PER_TASK_SETTINGS`: what a report row stands for."""
+    recorded = (records[0].get("settings") or {}) if records else {}
+    return {k: v for k, v in recorded.items() if k not in PER_TASK_SETTINGS}
+
+
+def settings_note(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> str | None:
+    """``"note: other settings: dtype 'bfloat16' vs 'float32'"`` for two runs' ``settings``, or ``None``."""
+    differing = _differences({"settings": a or {}}, {"settings": b or {}})
+    if not differing:
+        return None
+    return "note: other settings: " + ", ".join(f"{key} {x!r} vs {y!r}" for key, x, y in differing)

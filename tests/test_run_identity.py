@@ -220,3 +220,55 @@ def test_resume_mismatch_of_a_results_store_raises(tmp_path):
     line = {"id": "x", "model": "m", "settings": {"dtype": "float32"}}
     with pytest.raises(ResultsError, match="--dtype differs"):
         check_identity([line], {"model": "m", "settings": {"dtype": "bfloat16"}}, "f.jsonl")
+
+
+@pytest.fixture()
+def two_settings(tmp_path):
+    """One random:0 MCQ run recorded twice, as if in bfloat16 and in float32 (same answers)."""
+    from favor_hf.data.records import load_video_records
+    from favor_hf.models import load_adapter
+    from favor_hf.runner import run_benchmark
+    from favor_hf.synth import make_synthetic_benchmark
+
+    make_synthetic_benchmark(tmp_path / "data", n=2, seed=3)
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    run_benchmark(
+        load_adapter("random:0"), load_video_records(tmp_path / "data"), "mcq", folder / "a.jsonl", progress=False
+    )
+    lines = [json.loads(line) for line in (folder / "a.jsonl").read_text().splitlines()]
+    for name, dtype in (("a", "bfloat16"), ("b", "float32")):
+        for line in lines:
+            line["settings"] = {**line["settings"], "dtype": dtype}
+        (folder / f"{name}.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return folder / "a.jsonl", folder / "b.jsonl"
+
+
+def test_report_keeps_two_settings_of_one_model_apart(two_settings, tmp_path):
+    out = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "favor_hf", "report", *map(str, two_settings), "--no-validity", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| random:0 (dtype=bfloat16) |" in done.stdout and "| random:0 (dtype=float32) |" in done.stdout
+    assert "environment: favor_hf " in done.stdout
+    report = json.loads(out.read_text())
+    assert {run["settings"]["dtype"] for run in report["runs"]} == {"bfloat16", "float32"}
+    assert report["environment"]["python"]
+
+
+def test_compare_names_the_settings_that_differ(two_settings, capsys):
+    assert main(["compare", *map(str, two_settings)]) == 0
+    assert "note: other settings: dtype 'bfloat16' vs 'float32'" in capsys.readouterr().out
+
+
+def test_leaderboard_labels_rows_by_settings(two_settings):
+    from favor_hf.app.leaderboard import build_leaderboard
+
+    board = build_leaderboard({"results": two_settings[0].parent})
+    assert sorted(board.mcq["settings"]) == ["dtype=bfloat16", "dtype=float32"]
+    assert "random:0 (dtype=bfloat16)" in board.paper_table

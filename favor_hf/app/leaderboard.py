@@ -36,6 +36,7 @@ from favor_hf.report import (
     load_final_records,
     score_run,
 )
+from favor_hf.run_identity import row_settings, settings_labels
 from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_CODES
 from favor_hf.stats import format_interval
 
@@ -44,7 +45,7 @@ CAPTION_COLUMNS: tuple[str, ...] = ("final_score", *(k for k in CAPTION_SCORE_KE
 INTERVAL = " 95% CI"
 """Suffix of the interval column next to each score column."""
 VALIDITY_COLUMNS: tuple[str, ...] = ("ceiling", "floor (generic)", "normalised (ours)", "direction conflicts")
-RUN_COLUMNS: tuple[str, ...] = ("group", "rank", "model", "source", "file", "sampling", "answered")
+RUN_COLUMNS: tuple[str, ...] = ("group", "rank", "model", "settings", "source", "file", "sampling", "answered")
 
 _CACHE: dict[tuple[str, int, int, str, str | None], RunScores | None] = {}
 _CACHE_LOCK = threading.Lock()
@@ -134,6 +135,14 @@ RESULTS_SUFFIXES = (".jsonl", ".xlsx", ".tsv")
 """Results files the leaderboard reads: favor-hf and lmms-eval JSON Lines, VLMEvalKit predictions."""
 
 
+def _label_settings(rows: list[dict[str, Any]]) -> None:
+    """Replace each row's ``settings`` dict by the settings that tell it apart from other rows of its model."""
+    for model in {row["model"] for row in rows}:
+        same = [row for row in rows if row["model"] == model]
+        for row, label in zip(same, settings_labels([row["settings"] for row in same])):
+            row["settings"] = label
+
+
 def build_leaderboard(
     folders: Mapping[str, Path], judge: str = "official", caption_model: str | None = None
 ) -> Leaderboard:
@@ -172,6 +181,7 @@ def build_leaderboard(
             base = {
                 "group": _item_set(run.universe or {}),
                 "model": run.model,
+                "settings": row_settings(run.records),
                 "source": source,
                 "file": path.name,
                 "sampling": run.sampling,
@@ -183,6 +193,8 @@ def build_leaderboard(
                 row = _caption_row(run)
                 signature_id = hashlib.sha1(row["signature"].encode("utf-8")).hexdigest()[:8]
                 caption_rows.append({**base, **row, "group": f"{base['group']} · signature #{signature_id}"})
+    _label_settings(mcq_rows)
+    _label_settings(caption_rows)
     mcq_columns = [*RUN_COLUMNS, *(c for task in MCQ_COLUMNS for c in (task, task + INTERVAL))]
     caption_columns = [
         *RUN_COLUMNS,

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from favor_hf.cli.flags import add_hash_seed_option, fail
+from favor_hf.environment import environment, environment_line
 from favor_hf.schema import MCQ_JUDGES
 
 
@@ -121,7 +122,7 @@ def _report(args: argparse.Namespace) -> int:
         )
     except (ReportError, ResourceError, ValueError) as err:
         return fail(str(err) + ("\n(for a bad --subsets file, fix or drop --subsets)" if args.subsets else ""))
-    text = report.markdown()
+    text = report.markdown() + "\n\n" + environment_line()
     print(text)
     for path, content in (
         (args.markdown, text + "\n"),
@@ -165,7 +166,8 @@ def _compare(args: argparse.Namespace) -> int:
         return fail(str(err))
     print(comparison.format())
     if args.json is not None:
-        args.json.write_text(json.dumps(comparison.to_dict(), indent=1) + "\n", encoding="utf-8")
+        record = {**comparison.to_dict(), "environment": environment()}
+        args.json.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
     return 0
 
