@@ -6,6 +6,10 @@ FAVOR-Bench (arXiv 2503.14935) measures fine-grained video motion understanding 
 
 __version__ = "0.2.0"
 
+from favor_hf.resources import absolute_nltk_data  # noqa: E402 (after the version, which resources may read)
+
+absolute_nltk_data()  # a relative $NLTK_DATA keeps working in subprocesses run from other folders
+
 
 __all__ = ["load_bench", "load_metric", "__version__"]
 

@@ -76,7 +76,13 @@ def read_results(path: str | os.PathLike[str]) -> ReadResults:
         if line.strip():
             try:
                 record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            except UnicodeDecodeError as err:
+                raise ResultsError(
+                    f"{path}: line {number} is not UTF-8 text ({err.reason} at byte {err.start} of the line). "
+                    "Results files are UTF-8 JSON Lines: re-encode the file (e.g. `iconv -f latin1 -t utf-8`) "
+                    "or regenerate it."
+                ) from err
+            except json.JSONDecodeError as err:
                 if number == len(lines) and not tail:
                     return ReadResults(records, offset, True)
                 raise ResultsError(

@@ -13,6 +13,7 @@ from favor_hf.cli.flags import (
     fail,
     positive_int,
     sampling_from_args,
+    usage_error,
 )
 from favor_hf.distributed import rank_aware
 from favor_hf.results import TASKS
@@ -132,7 +133,7 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from favor_hf.data.records import DataError, load_video_records
-    from favor_hf.models import load_adapter
+    from favor_hf.models import ADAPTERS, load_adapter
     from favor_hf.resources import ResourceError
     from favor_hf.results import ResultsError
     from favor_hf.runner import (
@@ -146,12 +147,18 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.shard:
             parse_shard(args.shard)
+    except ValueError as err:
+        return usage_error(f"--shard: {err}")
+    try:
+        records = load_video_records(args.data_dir)
+    except DataError as err:
+        return usage_error(f"--data-dir: {err}")
+    try:
         sampling = sampling_from_args(args)
         if args.task == "caption" and not args.no_score:  # offline, fail before spending time on the model
             from favor_hf.caption.score.embed import DEFAULT_MODEL, check_sentence_model
 
             check_sentence_model(args.caption_model or DEFAULT_MODEL)
-        records = load_video_records(args.data_dir)
         options = {
             "max_new_tokens": args.max_new_tokens,
             "device": args.device,
@@ -165,8 +172,10 @@ def _run(args: argparse.Namespace) -> int:
             "image_format": args.image_format,
             "video_input": args.video_input,
         }
+        if args.model.partition(":")[0] not in ADAPTERS:
+            return usage_error(f"--model: unknown adapter {args.model!r}; expected {', '.join(ADAPTERS)}")
         adapter = load_adapter(args.model, **options)
-    except (ValueError, DataError) as err:
+    except ValueError as err:
         return fail(str(err))
     except ResourceError as err:
         return fail(f"{err}\nOr pass --no-score to run now and score later with `favor-hf score`.")
@@ -245,6 +254,8 @@ def _score(args: argparse.Namespace) -> int:
     except (ResourceError, ValueError) as err:
         return fail(f"scoring failed: {err}")
     print(format_results_header(finals))
+    if _torn(args.results):
+        print(f"note: the last line of {args.results} was cut off by an interrupted write and is left out")
     print(format_scores_with_intervals(finals, scores, task, judge=args.judge))
     for note in scores.get("notes", []):
         print(f"note: {note}")
@@ -254,6 +265,17 @@ def _score(args: argparse.Namespace) -> int:
 
         print("\nboth judges and the official counts:\n" + format_judge_table(judge_table(finals)))
     return 0
+
+
+def _torn(path: Path) -> bool:
+    """Whether ``path`` is a favor-hf results file whose last line is torn (read leaves it out)."""
+    from favor_hf.integrations import detect_format
+    from favor_hf.results import read_results
+
+    try:
+        return detect_format(path) == "favor" and read_results(path).torn
+    except ValueError:
+        return False
 
 
 def _merge(args: argparse.Namespace) -> int:
