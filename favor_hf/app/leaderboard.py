@@ -47,6 +47,8 @@ INTERVAL = " 95% CI"
 VALIDITY_COLUMNS: tuple[str, ...] = ("ceiling", "floor (generic)", "normalised (ours)", "direction conflicts")
 RUN_COLUMNS: tuple[str, ...] = ("group", "rank", "model", "settings", "source", "file", "sampling", "answered")
 
+MAX_CACHED_RUNS = 256
+"""Scored files kept in memory (the latest version of each file; the oldest entries go first)."""
 _CACHE: dict[tuple[str, int, int, str, str | None], RunScores | None] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -85,7 +87,11 @@ def score_file(path: Path, judge: str = "official", caption_model: str | None = 
     records = load_final_records(path)
     run = score_run(path, judge=judge, caption_model=caption_model, records=records) if records else None
     with _CACHE_LOCK:
+        for old in [k for k in _CACHE if k[0] == key[0] and k[1:3] != key[1:3]]:
+            del _CACHE[old]  # an earlier version of the file
         _CACHE[key] = run
+        while len(_CACHE) > MAX_CACHED_RUNS:
+            del _CACHE[next(iter(_CACHE))]  # the oldest entry
     return run
 
 
@@ -141,6 +147,20 @@ def _label_settings(rows: list[dict[str, Any]]) -> None:
         same = [row for row in rows if row["model"] == model]
         for row, label in zip(same, settings_labels([row["settings"] for row in same])):
             row["settings"] = label
+
+
+def board_header(files: int, results_dir: Path) -> str:
+    """The line above the tables: what was scored, and where to put results files when there are none."""
+    if results_dir.is_dir():
+        return (
+            f"{files} results file(s): `favor-hf run` outputs in the Space's results folder "
+            f"(`{results_dir.name}/`) and the baselines run on the sample clips."
+        )
+    return (
+        f"{files} results file(s): the baselines run on the sample clips. This Space has no results folder yet: "
+        "put `favor-hf run` results files (`*.jsonl`) in a folder and set `$FAVOR_SPACE_RESULTS` to it "
+        f"(default: `{results_dir.name}/` next to `app.py`)."
+    )
 
 
 def build_leaderboard(
