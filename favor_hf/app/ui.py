@@ -238,7 +238,7 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
                 with gr.Row():
                     judge = gr.Radio(list(JUDGES), value="official", label="MCQ judge")
                     reload = gr.Button("Reload results", elem_id="reload-results")
-                board_note = gr.Markdown()
+                board_note = gr.Markdown(elem_id="board-note")
                 board_mcq = gr.Dataframe(
                     label="Multiple-choice accuracy (%) per task", elem_id="board-mcq", interactive=False
                 )
