@@ -305,8 +305,8 @@ def test_run_command_reports_bad_options(synth_dir, tmp_path, capsys):
     from favor_hf.cli import main
 
     base = ["run", "--data-dir", str(synth_dir), "--out", str(tmp_path / "r.jsonl")]
-    assert main([*base, "--model", "random:0", "--shard", "3/3"]) == 1
-    assert "0 <= I < N" in capsys.readouterr().err
+    assert main([*base, "--model", "random:0", "--shard", "3/3"]) == 2  # a usage error, naming --shard
+    assert "--shard: shard '3/3': need N >= 1 and 0 <= I < N" in capsys.readouterr().err
     assert main([*base, "--model", "openai:m", "--device", "cuda"]) == 1
     assert "does not take option(s) device" in capsys.readouterr().err
     assert not (tmp_path / "r.jsonl").exists()

@@ -174,7 +174,7 @@ def test_merge_refuses_to_overwrite(tmp_path, capsys):
     existing = tmp_path / "m.jsonl"
     existing.write_text("")
     code, _, err = _run(capsys, "merge", str(existing), str(tmp_path / "x.jsonl"))
-    assert code == 1 and "--overwrite" in err
+    assert code == 2 and "--overwrite" in err
 
 
 def test_merge_leaves_out_and_reports_a_torn_last_line(synth_dir, tmp_path, capsys):

@@ -284,9 +284,9 @@ def _merge(args: argparse.Namespace) -> int:
     from favor_hf.runner import build_items
 
     if args.output.exists() and not args.overwrite:
-        return fail(f"{args.output} exists; pass --overwrite to replace it")
+        return usage_error(f"{args.output} exists; pass --overwrite to replace it")
     if any(args.output.resolve() == shard.resolve() for shard in args.shards):
-        return fail(f"{args.output} is also an input; write the merge to a new file")
+        return usage_error(f"{args.output} is also an input; write the merge to a new file")
     try:
         universe_ids = None
         if args.data_dir is not None:
