@@ -272,3 +272,4 @@ def test_leaderboard_labels_rows_by_settings(two_settings):
     board = build_leaderboard({"results": two_settings[0].parent})
     assert sorted(board.mcq["settings"]) == ["dtype=bfloat16", "dtype=float32"]
     assert "random:0 (dtype=bfloat16)" in board.paper_table
+    assert {"ALL · random:0 (dtype=bfloat16)", "ALL · random:0 (dtype=float32)"} <= set(board.chart["bar"])

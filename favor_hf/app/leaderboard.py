@@ -259,5 +259,6 @@ def chart_data(mcq: pd.DataFrame) -> pd.DataFrame:
         for _, run in mcq.iterrows():
             if pd.notna(run[task]):
                 name = run["model"] if run["source"] == "results" else f"{run['model']} [{run['source'].split()[0]}]"
+                name += f" ({run['settings']})" if run.get("settings") else ""  # two settings, two bars
                 rows.append({"bar": f"{task} · {name}", "task": task, "run": name, "accuracy": float(run[task])})
     return pd.DataFrame(rows, columns=["bar", "task", "run", "accuracy"])
