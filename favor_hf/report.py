@@ -449,7 +449,7 @@ def assemble_report(
             settings (``dtype``, ``max_new_tokens``, ...) get rows of their own, the model
             labelled with the settings that differ, e.g. ``m (dtype=bfloat16)``.
     """
-    notes: list[str] = []
+    notes = [f"{run.path}: {note}" for run in runs for note in run.scores.get("notes", [])]  # re-scored otherwise
     for source, records in judges:
         first = records[0]
         target = [

@@ -204,6 +204,8 @@ def test_rescoring_uses_the_recorded_caption_score(tmp_path, capsys):
     assert main(["score", "--results", str(out), "--official-hash-seed", "0"]) == 0
     printed = capsys.readouterr().out
     assert "|seed:0|" in printed and "note: re-scored with --official-hash-seed 0; the run recorded 3" in printed
+    assert main(["report", str(out), "--no-validity", "--official-hash-seed", "0"]) == 0
+    assert f"- {out}: re-scored with --official-hash-seed 0; the run recorded 3" in capsys.readouterr().out
 
 
 def test_settings_labels_name_only_what_differs():
