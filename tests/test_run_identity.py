@@ -275,3 +275,14 @@ def test_leaderboard_labels_rows_by_settings(two_settings):
     assert sorted(board.mcq["settings"]) == ["dtype=bfloat16", "dtype=float32"]
     assert "random:0 (dtype=bfloat16)" in board.paper_table
     assert {"ALL · random:0 (dtype=bfloat16)", "ALL · random:0 (dtype=float32)"} <= set(board.chart["bar"])
+
+
+@pytest.mark.parametrize(
+    ("key", "old", "new", "named"),
+    [
+        ("universe", {"items": 8, "sha1": "a"}, {"items": 9, "sha1": "b"}, "the item set (--data-dir)"),
+        ("video_input", "images", "video", "--video-input"),
+    ],
+)
+def test_item_set_and_video_input_name_what_to_change(key, old, new, named):
+    assert identity_difference({key: old}, {key: new}).startswith(f"{named} differs: the file was run with {old!r}")
