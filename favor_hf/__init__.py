@@ -4,9 +4,9 @@ FAVOR-Bench (arXiv 2503.14935) measures fine-grained video motion understanding 
 8,184 multiple-choice questions over 1,776 videos and an LLM-free open-ended caption score.
 """
 
-__version__ = "0.2.0"
+from favor_hf.resources import absolute_nltk_data
 
-from favor_hf.resources import absolute_nltk_data  # noqa: E402 (after the version, which resources may read)
+__version__ = "0.2.0"
 
 absolute_nltk_data()  # a relative $NLTK_DATA keeps working in subprocesses run from other folders
 
