@@ -51,6 +51,11 @@ def test_a_public_space_keeps_visitors_captions_off_the_disk(monkeypatch, tmp_pa
     assert os.environ["FAVOR_EMBEDDING_CACHE"] == "off"
     clip_run.score_caption("Another visitor's caption about a dog.", clip, minilm_path())
     assert not cache.exists() or not any(cache.rglob("*"))
+    from favor_hf.caption.extract.verbs import VerbAnalyzer
+
+    assert VerbAnalyzer.shared.cache_info().currsize == 1  # step 1's verb memos hold the visitor's words
+    guards.forget_visitor_text()
+    assert VerbAnalyzer.shared.cache_info().currsize == 0
 
 
 def test_parse_warnings_are_shown_next_to_the_score():

@@ -57,3 +57,11 @@ def keep_visitor_text_in_memory() -> None:
     """Turn the persistent embedding cache off for this process: visitors' captions are embedded
     in memory only and never written under ``~/.cache/favor_hf``."""
     os.environ["FAVOR_EMBEDDING_CACHE"] = "off"
+
+
+def forget_visitor_text() -> None:
+    """Drop the verb analyses step 1 memoises across calls (keyed by caption text), so that a
+    long-running Space neither grows them without bound nor keeps visitors' text once answered."""
+    from favor_hf.caption.extract.verbs import VerbAnalyzer
+
+    VerbAnalyzer.shared.cache_clear()

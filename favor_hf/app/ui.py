@@ -144,6 +144,8 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
         except clip_run.SpaceError as err:
             gr.Warning(str(err))
             return html_views.message_html(str(err), "caption-scores"), ""
+        finally:
+            guards.forget_visitor_text()
         return (
             html_views.scores_html(result, result["model_name"])
             + html_views.parse_warnings_html(guards.annotation_warnings(clip)),
