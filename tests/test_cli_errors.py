@@ -76,7 +76,9 @@ def test_none_as_a_caption_says_a_string_or_dict_is_expected():
     from favor_hf.caption import CaptionInputError, score_captions
 
     reference = {"camera_motion": "static", "motion_list": "", "chronological_motion_list": ""}
-    with pytest.raises(CaptionInputError, match=r"predictions\[0\] is None; expected a caption string or a step-1 dict"):
+    with pytest.raises(
+        CaptionInputError, match=r"predictions\[0\] is None; expected a caption string or a step-1 dict"
+    ):
         score_captions([None], [reference], model_name=minilm_path())
 
 
