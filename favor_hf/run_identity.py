@@ -129,7 +129,8 @@ def identity_difference(recorded: Mapping[str, Any], expected: Mapping[str, Any]
 
 
 def settings_labels(settings: Sequence[Mapping[str, Any] | None]) -> list[str]:
-    """One label per run naming only the settings that differ between the runs (``""`` where none do).
+    """One label per run naming only the settings that differ between the runs (``""`` where none do;
+    ``"settings not recorded"`` for a file of a favor-hf version that did not record them).
 
     Example:
         >>> settings_labels([{"dtype": "bfloat16", "v": 1}, {"dtype": "float32", "v": 1}])
@@ -138,7 +139,7 @@ def settings_labels(settings: Sequence[Mapping[str, Any] | None]) -> list[str]:
     dicts = [dict(s or {}) for s in settings]
     keys = sorted({k for d in dicts for k in d}, key=str)
     varying = [k for k in keys if len({json.dumps(d.get(k), sort_keys=True, default=str) for d in dicts}) > 1]
-    return [",".join(f"{k}={d.get(k)}" for k in varying) for d in dicts]
+    return [",".join(f"{k}={d.get(k)}" for k in varying) if d else "settings not recorded" for d in dicts]
 
 
 def caption_score_choice(

@@ -214,6 +214,7 @@ def test_settings_labels_name_only_what_differs():
         "dtype=float32",
     ]
     assert settings_labels([{"v": 1}, {"v": 1}]) == ["", ""]
+    assert settings_labels([{}, {"v": 1}]) == ["settings not recorded", "v=1"]
 
 
 def test_resume_mismatch_of_a_results_store_raises(tmp_path):
