@@ -5,6 +5,10 @@ FAVOR-Bench (arXiv 2503.14935) measures fine-grained video motion understanding 
 """
 
 from favor_hf._version import __version__
+from favor_hf.resources import absolute_nltk_data
+
+absolute_nltk_data()  # a relative $NLTK_DATA keeps working in subprocesses run from other folders
+
 
 __all__ = ["load_bench", "load_metric", "__version__"]
 

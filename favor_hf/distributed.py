@@ -92,18 +92,17 @@ def run_on_rank(args: argparse.Namespace, world: World, run: Command, score: Com
     import torch
     import torch.distributed as dist
 
+    from favor_hf.cli.flags import usage_error
+
     if args.shard:
-        print(
-            f"favor-hf: error: --shard cannot be combined with torchrun/accelerate launch: rank R of N "
-            f"already runs shard R/N (here {world.shard}); drop --shard",
-            file=sys.stderr,
+        return usage_error(
+            f"--shard cannot be combined with torchrun/accelerate launch: rank R of N "
+            f"already runs shard R/N (here {world.shard}); drop --shard"
         )
-        return 2
     try:
         device = rank_device(args.device, world, torch.cuda.is_available())
     except ValueError as err:
-        print(f"favor-hf: error: {err}", file=sys.stderr)
-        return 2
+        return usage_error(str(err))
     if device and device.startswith("cuda:"):
         torch.cuda.set_device(device)
     if world.rank != 0:

@@ -35,14 +35,17 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from favor_hf.environment import environment
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.render import report_markdown, rows_csv
 from favor_hf.report_inputs import ReportError, load_final_records
+from favor_hf.run_identity import caption_score_choice, row_settings, settings_labels
 from favor_hf.schema import CAPTION_JUDGE_TASK, MCQ_KEYS, OFFICIAL_COUNTS
 from favor_hf.stats import (
     LEVEL,
@@ -101,8 +104,8 @@ def score_run(
 ) -> RunScores:
     """Score one results file of ``favor-hf run`` with intervals (and, for captions, details and validity).
 
-    ``caption_model`` and ``official_hash_seed`` set the caption score (defaults of
-    :func:`favor_hf.caption.score_captions`); the result's ``signature`` names them.
+    ``caption_model`` and ``official_hash_seed`` set the caption score (default: those the run
+    recorded, else those of :func:`favor_hf.caption.score_captions`); the result's ``signature`` names them.
 
     Raises:
         ReportError: the file is not a results file, or holds no finished item.
@@ -133,9 +136,7 @@ def score_run(
     elif task == "caption":
         from favor_hf.caption import score_captions  # lazy: the caption metric imports scipy; MCQ reports skip it
 
-        options: dict[str, Any] = {"model_name": caption_model} if caption_model else {}
-        if official_hash_seed is not None:
-            options["official_hash_seed"] = official_hash_seed
+        options, notes = caption_score_choice(records, caption_model, official_hash_seed)  # default: as recorded
         references = [r["reference"] for r in answered]
         result = (
             dict(score_captions([r["output"] for r in answered], references, return_details=True, **options))
@@ -143,7 +144,7 @@ def score_run(
             else {}
         )
         run.details = result.pop("details", [])
-        run.scores = {**result, **base}
+        run.scores = {**result, **base, **({"notes": notes} if notes else {})}
         if run.details:
             finals = [video["final_score"] for video in run.details]
             run.intervals = {
@@ -252,12 +253,14 @@ class Report:
             "rows": self.rows,
             "notes": self.notes,
             "bootstrap": {"resamples": self.n_resamples, "seed": self.seed, "level": LEVEL, "unit": "video"},
+            "environment": environment(),
             "runs": [
                 {
                     "file": run.path,
                     "task": run.task,
                     "model": run.model,
                     "sampling": run.sampling,
+                    "settings": run.records[0].get("settings") if run.records else None,
                     "universe": run.universe,
                     "scores": run.scores,
                     "intervals": {k: list(v) for k, v in run.intervals.items()},
@@ -310,6 +313,16 @@ def build_report(
     return assemble_report(runs, judge_files, subsets=subsets, n_resamples=n_resamples, seed=seed)
 
 
+def _settings_labels(keys: Sequence[tuple[str, str, str, int]]) -> dict[tuple[str, str, str, int], str]:
+    """Per row key, the settings that tell it apart from the other rows of the same model (``""`` if none)."""
+    labels = {}
+    for model in {key[0] for key in keys}:
+        same = [key for key in keys if key[0] == model]
+        for key, label in zip(same, settings_labels([json.loads(key[2]) for key in same])):
+            labels[key] = label
+    return labels
+
+
 def assemble_report(
     runs: Sequence[RunScores],
     judges: Sequence[tuple[str, list[dict[str, Any]]]] = (),
@@ -322,10 +335,12 @@ def assemble_report(
     """Pair scored runs (and ``(file, lines)`` of judge files) into the rows of :func:`build_report`.
 
     Raises:
-        ReportError: two runs of the same kind for one model and sampling, unless ``strict`` is
-            false: then each gets a row of its own.
+        ReportError: two runs of the same kind for one model, sampling and settings, unless
+            ``strict`` is false: then each gets a row of its own. Runs of one model with other
+            settings (``dtype``, ``max_new_tokens``, ...) get rows of their own, the model
+            labelled with the settings that differ, e.g. ``m (dtype=bfloat16)``.
     """
-    notes: list[str] = []
+    notes = [f"{run.path}: {note}" for run in runs for note in run.scores.get("notes", [])]  # re-scored otherwise
     for source, records in judges:
         first = records[0]
         target = [
@@ -343,22 +358,30 @@ def assemble_report(
             )
             continue
         target[0].caption_judge = _caption_judge_means(records, source)
-    groups: dict[tuple[str, str, int], dict[str, RunScores]] = {}
+    groups: dict[tuple[str, str, str, int], dict[str, RunScores]] = {}
     for run in runs:
         copy = 0
-        while run.task in groups.get((run.model, run.sampling, copy), {}):
+        settings = json.dumps(row_settings(run.records), sort_keys=True, default=str)  # other settings, other row
+        while run.task in groups.get((run.model, run.sampling, settings, copy), {}):
             if strict:
-                taken = groups[(run.model, run.sampling, copy)][run.task].path
+                taken = groups[(run.model, run.sampling, settings, copy)][run.task].path
                 raise ReportError(
                     f"{taken} and {run.path} are both {run.task} runs of {run.model} "
-                    f"({run.sampling}); report them separately"
+                    f"({run.sampling}) with the same settings; report them separately"
                 )
             copy += 1
-        groups.setdefault((run.model, run.sampling, copy), {})[run.task] = run
+        groups.setdefault((run.model, run.sampling, settings, copy), {})[run.task] = run
+    labels = _settings_labels(list(groups))
     rows = []
-    for (model, sampling, _), slot in groups.items():
+    for (model, sampling, settings, copy), slot in groups.items():
         mcq, caption = slot.get("mcq"), slot.get("caption")
-        row: dict[str, Any] = {"model": model, "input": input_setting(sampling), "sampling": sampling}
+        label = labels[(model, sampling, settings, copy)]
+        row: dict[str, Any] = {
+            "model": f"{model} ({label})" if label else model,
+            "input": input_setting(sampling),
+            "sampling": sampling,
+            "settings": json.loads(settings),
+        }
         if mcq is not None:
             row["mcq file"] = mcq.path
             row["MCQ items"] = f"{mcq.scores['answered']} / {mcq.scores.get('universe') or mcq.scores['answered']}"

@@ -18,7 +18,6 @@ import io
 import json
 import os
 import pickle
-import urllib.request
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,6 +54,19 @@ NLTK_RESOURCES: dict[str, str] = {
     "stopwords": "corpora/stopwords",
 }
 """NLTK resources the caption metric needs: download name -> ``nltk.data.find`` path."""
+
+
+def absolute_nltk_data() -> None:
+    """Make each relative folder of ``$NLTK_DATA`` absolute, against the working directory now.
+
+    Called once when favor_hf is imported, so that a relative ``NLTK_DATA=../shared/nltk_data``
+    still points at the same folder in processes started elsewhere (lmms-eval's temporary
+    working folders, test subprocesses) and after a change of working directory.
+    """
+    value = os.environ.get("NLTK_DATA")
+    if value:
+        folders = [str(Path(folder).absolute()) if folder else folder for folder in value.split(os.pathsep)]
+        os.environ["NLTK_DATA"] = os.pathsep.join(folders)
 
 
 class ResourceError(RuntimeError):
@@ -117,6 +129,8 @@ def _read_word_lists(path: Path) -> dict[str, Any]:
 
 def _download_word_lists(target: Path) -> None:
     try:
+        import urllib.request  # only when downloading: importing favor_hf stays light
+
         with urllib.request.urlopen(DICTIONARY_URL, timeout=30) as response:
             raw = response.read()
     except OSError as err:

@@ -1,8 +1,8 @@
 """The results file of a run: JSON Lines, appended and fsynced one item at a time.
 
 Every line is one attempt at one item (``id``) and carries what identifies the run
-(:data:`RUN_KEYS`: task, model, frame sampling, the item universe and how frames reached the
-model, ``video_input``) next to the
+(:data:`~favor_hf.run_identity.RUN_KEYS`: task, model, frame sampling, the item universe, how
+frames reached the model and every other setting that decides an answer) next to the
 item's ``output`` or ``error``, its ``reference`` (what the metric compares it with) and
 ``timing``: ``frames_s`` to get its frames (a video is decoded once, so its later
 questions show about 0), ``model_s`` of the adapter call that answered it and ``batch``,
@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from favor_hf.run_identity import identity_difference, run_identity
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks, one writer is the user's job
     fcntl = None  # type: ignore[assignment]
 
-RUN_KEYS: tuple[str, ...] = ("task", "model", "sampling", "universe", "video_input")
-"""Fields that must agree between all lines of one results file."""
 TASKS: tuple[str, ...] = ("mcq", "caption")
 """Values of a run's ``task``."""
 FRAME_PRESETS: tuple[int, ...] = (8, 16, 32, 64)
@@ -79,7 +79,13 @@ def read_results(path: str | os.PathLike[str]) -> ReadResults:
         if line.strip():
             try:
                 record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            except UnicodeDecodeError as err:
+                raise ResultsError(
+                    f"{path}: line {number} is not UTF-8 text ({err.reason} at byte {err.start} of the line). "
+                    "Results files are UTF-8 JSON Lines: re-encode the file (e.g. `iconv -f latin1 -t utf-8`) "
+                    "or regenerate it."
+                ) from err
+            except json.JSONDecodeError as err:
                 if number == len(lines) and not tail:
                     return ReadResults(records, offset, True)
                 raise ResultsError(
@@ -111,21 +117,15 @@ def final_records(records: Iterable[dict[str, Any]], source: str) -> dict[str, d
     return final
 
 
-def run_identity(record: dict[str, Any]) -> dict[str, Any]:
-    """The :data:`RUN_KEYS` fields of a line."""
-    return {key: record.get(key) for key in RUN_KEYS}
-
-
 def check_identity(records: Iterable[dict[str, Any]], expected: dict[str, Any], source: str) -> None:
     """Raise unless every line has the run identity ``expected``: runs are never mixed silently."""
     for record in records:
-        for key in RUN_KEYS:  # a key absent on both sides (lines of other tools) agrees
-            if record.get(key) != expected.get(key):
-                raise ResultsError(
-                    f"{source}: item {record['id']!r} was run with {key} = {record.get(key)!r}, this run has "
-                    f"{key} = {expected.get(key)!r}. One results file holds one run: pass the same options, or "
-                    "write to another --out file."
-                )
+        difference = identity_difference(record, expected)
+        if difference is not None:
+            raise ResultsError(
+                f"{source}: item {record['id']!r} belongs to another run: {difference}. One results file holds "
+                "one run: pass the same options, or write to another --out file."
+            )
 
 
 def _fsync_dir(path: Path) -> None:

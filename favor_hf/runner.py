@@ -52,6 +52,7 @@ from favor_hf.results import (
     run_identity,
     universe_digest,
 )
+from favor_hf.run_identity import caption_score_choice, run_settings
 from favor_hf.schema import ANNOTATION_FIELDS
 from favor_hf.shard import select_shard
 from favor_hf.video import Clip, Sampling
@@ -247,6 +248,8 @@ def run_benchmark(
     concurrency: int = 1,
     max_consecutive_failures: int = 20,
     progress: bool = True,
+    caption_model: str | None = None,
+    official_hash_seed: int = 0,
 ) -> RunSummary:
     """Answer every selected item not yet finished in ``out``; return a :class:`RunSummary` (unscored).
 
@@ -261,9 +264,11 @@ def run_benchmark(
         concurrency: adapter calls in flight at once (worker threads).
         max_consecutive_failures: stop (:class:`RunAborted`) after this many failures in a row.
         progress: show a tqdm bar with throughput and ETA.
+        caption_model, official_hash_seed: the caption score a caption run is to be scored with,
+            recorded in its settings (:func:`favor_hf.run_identity.run_settings`).
 
     Raises:
-        ResultsError: ``out`` holds another run (different model, task, sampling or items), or is locked.
+        ResultsError: ``out`` holds another run (a setting of :mod:`favor_hf.run_identity` differs), or is locked.
         RunAborted: too many consecutive failures (e.g. a wrong API key); rerun after fixing it.
     """
     items = build_items(records, task)
@@ -273,6 +278,7 @@ def run_benchmark(
         "sampling": sampling.label,
         "universe": universe_of(items),
         "video_input": adapter.video_input,
+        "settings": run_settings(adapter, task, caption_model=caption_model, official_hash_seed=official_hash_seed),
     }
     selected = select_shard(items, shard)
     if limit is not None:
@@ -346,6 +352,7 @@ def _line(item: dict[str, Any], outcome: dict[str, Any], identity: dict[str, Any
         "timing": outcome["timing"],
         "reference": item["reference"],
         "universe": identity["universe"],
+        "settings": identity["settings"],
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
@@ -366,9 +373,13 @@ def score_records(
     *,
     judge: str = "official",
     caption_model: str | None = None,
-    official_hash_seed: int = 0,
+    official_hash_seed: int | None = None,
 ) -> dict[str, Any]:
     """Score the finished lines of a results file; failed lines are counted, not scored.
+
+    A caption run is scored with the caption model and hash seed it recorded unless
+    ``caption_model``/``official_hash_seed`` are given (:func:`favor_hf.run_identity.caption_score_choice`);
+    ``notes`` then says where they depart from the run.
 
     Returns the metric's scores plus ``answered`` and ``failed`` counts (and ``universe``,
     the size of the full item set).
@@ -382,7 +393,9 @@ def score_records(
     elif answered and task == "caption":
         from favor_hf.caption import score_captions  # lazy: the caption metric imports scipy (a second)
 
-        options: dict[str, Any] = {"model_name": caption_model} if caption_model else {}
-        scores = dict(score_captions(predictions, references, official_hash_seed=official_hash_seed, **options))
+        options, notes = caption_score_choice(records, caption_model, official_hash_seed)
+        scores = dict(score_captions(predictions, references, **options))
+        if notes:
+            scores["notes"] = notes
     universe = (records[0].get("universe") or {}).get("items") if records else None
     return {**scores, "answered": len(answered), "failed": len(records) - len(answered), "universe": universe}

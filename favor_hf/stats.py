@@ -33,6 +33,7 @@ import numpy as np
 
 from favor_hf.mcq import judge_output
 from favor_hf.render import format_comparison
+from favor_hf.run_identity import settings_note
 from favor_hf.schema import MCQ_KEYS, TASK_CODES
 
 N_RESAMPLES = 2000
@@ -235,6 +236,9 @@ def _common_items(
                     "pass --intersection to compare the items both answered anyway"
                 )
             notes.append(f"note: different {what} ({key} {a!r} vs {b!r}); compared on the intersection as asked")
+    settings = settings_note(_run_field(records_a, "settings"), _run_field(records_b, "settings"))
+    if settings is not None:  # e.g. one model in bfloat16 and float32: comparable, and said so
+        notes.append(settings)
     by_a = {r["id"]: r for r in records_a if r.get("error") is None}
     by_b = {r["id"]: r for r in records_b if r.get("error") is None}
     common = [key for key in by_a if key in by_b]

@@ -7,8 +7,8 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import GT_ANNOTATIONS
 
+from conftest import GT_ANNOTATIONS
 from favor_hf.annotations import (
     ChronoAction,
     parse_annotations,

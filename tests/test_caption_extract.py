@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE, REPO
 
+from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE, REPO
 from favor_hf.caption.extract.extractor import (
     EXTRACTION_FIELDS,
     CaptionExtractor,

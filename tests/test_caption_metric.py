@@ -10,8 +10,8 @@ import sys
 
 import evaluate
 import pytest
-from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE, REPO
 
+from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE, REPO
 from favor_hf.caption import MINILM_MODEL, score_captions
 from favor_hf.schema import CAPTION_SCORE_KEYS
 

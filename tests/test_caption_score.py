@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE
 
+from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE
 from favor_hf.caption import (
     MINILM_MODEL,
     CaptionInputError,

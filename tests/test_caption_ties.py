@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE
 
 import favor_hf
+from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, REFERENCE
 from favor_hf.caption import MINILM_MODEL, score_captions
 from favor_hf.caption.score import similarity as similarity_module
 from favor_hf.caption.score.embed import EmbeddingTable, load_sentence_model

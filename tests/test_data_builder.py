@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GT_ANNOTATIONS, REPO
 from test_data_records import ODD_ID, small_records, write_clip, write_dir
 
+from conftest import GT_ANNOTATIONS, REPO
 from favor_hf.data import load_bench
 from favor_hf.data.builder import FavorBench
 from favor_hf.data.export import export_dataset

@@ -13,9 +13,9 @@ from pathlib import Path
 import datasets
 import pytest
 import yaml
-from conftest import GT_ANNOTATIONS, SYNTHETIC
 from test_data_records import ODD_ID, small_records, write_clip, write_dir
 
+from conftest import GT_ANNOTATIONS, SYNTHETIC
 from favor_hf.cli import main
 from favor_hf.data.export import export_dataset
 from favor_hf.data.favor_json import DataError

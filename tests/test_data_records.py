@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import GT_ANNOTATIONS, SYNTHETIC
 
+from conftest import GT_ANNOTATIONS, SYNTHETIC
 from favor_hf.data.favor_json import (
     DataError,
     FavorDataWarning,

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import GT_ANNOTATIONS
 
+from conftest import GT_ANNOTATIONS
 from favor_hf.caption import score_captions
 from favor_hf.caption.score.embed import load_sentence_model
 from favor_hf.caption.score.embed_cache import (

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, NLTK_DATA
 
+from conftest import DICTIONARY_PKL, GT_ANNOTATIONS, NLTK_DATA
 from favor_hf.caption.score.embed import load_sentence_model
 from favor_hf.caption.score.embed_cache import weights_sha256
 from favor_hf.caption.score.encoder import SentenceTransformersEncoder, TorchMeanEncoder, torch_layout

@@ -216,7 +216,7 @@ def test_convert_merges_toolkit_files_into_one_favor_file(bench, records, predic
     predictions.iloc[half:].to_excel(other, index=False)
     with pytest.raises(ValueError, match="model 'Other' differs"):
         convert_results([first, other], tmp_path / "x.jsonl")
-    assert main(["convert", str(first), "--out", str(out)]) == 1
+    assert main(["convert", str(first), "--out", str(out)]) == 2  # a usage error
     assert "exists; pass --overwrite" in capsys.readouterr().err
 
 

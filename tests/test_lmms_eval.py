@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 from chat_server import ChatServer
-from conftest import REPO, minilm_path
 
+from conftest import REPO, minilm_path
 from favor_hf.cli import main
 from favor_hf.integrations import lmms_eval_tasks_path, load_results
 from favor_hf.runner import score_records

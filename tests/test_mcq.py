@@ -7,8 +7,8 @@ import random
 
 import evaluate
 import pytest
-from conftest import REPO, SYNTHETIC
 
+from conftest import REPO, SYNTHETIC
 from favor_hf.cli import main
 from favor_hf.integrations.upstream import read_upstream_results, score_upstream_results
 from favor_hf.mcq import (

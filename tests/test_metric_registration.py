@@ -12,8 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import NLTK_DATA, REPO
 
+from conftest import NLTK_DATA, REPO
 from favor_hf.hub_metrics import (
     MetricRegistrationError,
     available_metrics,

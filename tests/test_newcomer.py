@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import minilm_path
 
+from conftest import minilm_path
 from favor_hf.app import html_views
 from favor_hf.caption import score_captions
 from favor_hf.cli import main
@@ -67,10 +67,10 @@ def test_check_data_strict_says_why_it_fails(bench, tmp_path, capsys):
     assert main(["check-data", "--data-dir", str(data)]) == 0
     assert main(["check-data", "--data-dir", str(data), "--strict"]) == 1
     err = capsys.readouterr().err
-    assert "favor-hf check-data: failed: 1 missing video(s) (--strict; --list-missing names them)" in err
+    assert "favor-hf check-data: error: 1 missing video(s) (--strict; --list-missing names them)" in err
     (data / "videos" / "FAVOR-Bench" / f"{present}.mp4").write_bytes(b"not a video")
     assert main(["check-data", "--data-dir", str(data), "--check-videos"]) == 1
-    assert "failed: 1 unreadable video(s)" in capsys.readouterr().err
+    assert "favor-hf check-data: error: 1 unreadable video(s)" in capsys.readouterr().err
 
 
 def test_cli_errors_name_flags_not_python_arguments(bench, tmp_path, capsys):

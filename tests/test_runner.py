@@ -160,14 +160,18 @@ def test_too_many_consecutive_failures_abort(records, tmp_path):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"sampling": Sampling(frames=16)}, "sampling"), ({"name": "echo:2"}, "model"), ({"task": "caption"}, "task")],
+    [
+        ({"sampling": Sampling(frames=16)}, r"the frame sampling \(--fps.*\) differs: the file was run with 'frames=8"),
+        ({"name": "echo:2"}, "--model differs: the file was run with 'echo:1', this run has 'echo:2'"),
+        ({"task": "caption"}, "--task differs: the file was run with 'mcq', this run has 'caption'"),
+    ],
 )
 def test_mixing_runs_in_one_file_is_refused(records, tmp_path, change, field):
     out = tmp_path / "r.jsonl"
     run_benchmark(EchoAdapter(), records, "mcq", out, sampling=FRAMES8, limit=3, progress=False)
     before = out.read_bytes()
     adapter = EchoAdapter(name=change.get("name", "echo:1"))
-    with pytest.raises(ResultsError, match=f"was run with {field} = "):
+    with pytest.raises(ResultsError, match=field):
         run_benchmark(
             adapter, records, change.get("task", "mcq"), out, sampling=change.get("sampling", FRAMES8), progress=False
         )
@@ -301,8 +305,8 @@ def test_run_command_reports_bad_options(synth_dir, tmp_path, capsys):
     from favor_hf.cli import main
 
     base = ["run", "--data-dir", str(synth_dir), "--out", str(tmp_path / "r.jsonl")]
-    assert main([*base, "--model", "random:0", "--shard", "3/3"]) == 1
-    assert "0 <= I < N" in capsys.readouterr().err
+    assert main([*base, "--model", "random:0", "--shard", "3/3"]) == 2  # a usage error, naming --shard
+    assert "--shard: shard '3/3': need N >= 1 and 0 <= I < N" in capsys.readouterr().err
     assert main([*base, "--model", "openai:m", "--device", "cuda"]) == 1
     assert "does not take option(s) device" in capsys.readouterr().err
     assert not (tmp_path / "r.jsonl").exists()

@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
-from conftest import DICTIONARY_PKL, REFERENCE
 
+from conftest import DICTIONARY_PKL, REFERENCE
 from favor_hf.caption.extract import set_orders
 from favor_hf.caption.extract.set_orders import SetOrders, derive_set_orders, official_set_orders
 from favor_hf.resources import ResourceError, load_word_lists

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SYNTHETIC
 
+from conftest import SYNTHETIC
 from favor_hf.cli import main
 from favor_hf.data.favor_json import load_video_records
 from favor_hf.results import read_results
@@ -174,7 +174,7 @@ def test_merge_refuses_to_overwrite(tmp_path, capsys):
     existing = tmp_path / "m.jsonl"
     existing.write_text("")
     code, _, err = _run(capsys, "merge", str(existing), str(tmp_path / "x.jsonl"))
-    assert code == 1 and "--overwrite" in err
+    assert code == 2 and "--overwrite" in err
 
 
 def test_merge_leaves_out_and_reports_a_torn_last_line(synth_dir, tmp_path, capsys):

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REPO
 from playwright.sync_api import expect, sync_playwright
+
+from conftest import REPO
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,6 +36,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = REPO / "artifacts"
 MAX_UPLOAD_MB = 1
+MAX_CAPTION_CHARS = 600
 
 
 def _free_port() -> int:
@@ -61,6 +63,7 @@ def space(tmp_path_factory):
         "FAVOR_SPACE_NUM_SAMPLES": "2",
         "FAVOR_SPACE_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
         "FAVOR_SPACE_PUBLIC": "0",
+        "FAVOR_SPACE_MAX_CAPTION_CHARS": str(MAX_CAPTION_CHARS),
     }
     log = (root / "app.log").open("w")
     process = subprocess.Popen(
@@ -206,6 +209,8 @@ def test_pick_a_sample_run_flow_and_see_scores_and_alignment(page):
     expect(page.locator("#board-chart canvas, #board-chart svg").first).to_be_visible(timeout=30_000)
     expect(page.locator("#board-paper-table")).to_contain_text("random:0")  # the paper's table, with intervals
     expect(page.locator("#board-caption")).to_contain_text("favor_caption|")  # caption rows show the signature
+    # the text above the tables names the results folder the Space really reads (created by the fixture)
+    expect(page.locator("#board-note")).to_contain_text("outputs in the Space's results folder (`results/`)")
     page.screenshot(path=str(ARTIFACTS / "space_leaderboard.png"), full_page=True)
 
 
@@ -257,3 +262,66 @@ def test_unavailable_models_show_a_message(page):
     expect(page.locator("#questions-summary")).to_contain_text("is not available here", timeout=60_000)
     assert "transformers:nobody/no-such-model is not available here" in page.inner_text("#questions-summary")
     assert "Traceback" not in page.content()
+
+
+def _words_split_across_lines(page, selector: str) -> list[str]:
+    """Words of the elements matching ``selector`` that the browser broke over two lines."""
+    return page.eval_on_selector_all(
+        selector,
+        """els => els.flatMap(el => {
+            const split = [];
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const m of node.data.matchAll(/\\S+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, m.index);
+                    range.setEnd(node, m.index + m[0].length);
+                    if (range.getClientRects().length > 1) split.push(m[0]);
+                }
+            }
+            return split;
+        })""",
+    )
+
+
+@pytest.mark.browser
+def test_paper_table_headers_do_not_break_words_at_1400_px(page):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.get_by_role("tab", name="Leaderboard").click()
+    expect(page.locator("#board-paper-table th").first).to_be_visible(timeout=60_000)
+    assert page.locator("#board-paper-table th").count() > 5
+    assert _words_split_across_lines(page, "#board-paper-table th") == []
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.mark.browser
+def test_a_caption_over_the_limit_is_refused_with_a_message(page):
+    page.click("#sample-picker input")
+    page.get_by_role("option", name="synth0000").click()
+    page.get_by_role("tab", name="Caption").click()
+    page.fill("#caption-text textarea", "The camera pans left. " * 40)
+    page.click("#rescore")
+    expect(page.locator("#caption-scores")).to_contain_text(
+        f"this Space takes at most {MAX_CAPTION_CHARS}", timeout=60_000
+    )
+    assert "FAVOR_SPACE_MAX_CAPTION_CHARS" in page.inner_text("#caption-scores")
+
+
+def test_scoring_a_caption_does_not_wait_behind_model_runs(space):
+    from chat_server import ChatServer
+    from gradio_client import Client
+
+    with ChatServer(delay=6.0) as server:
+        slow = [Client(space["url"], verbose=False) for _ in range(3)]
+        jobs = [
+            client.submit("", "openai", "slow-vlm", server.base_url, "", 2, api_name="/run_questions")
+            for client in slow
+        ]
+        time.sleep(2.0)  # the model runs hold their concurrency group
+        start = time.monotonic()
+        scores, _ = Client(space["url"], verbose=False).predict(
+            "", "The camera pans left.", "sentence-transformers/all-MiniLM-L6-v2", api_name="/rescore"
+        )
+        waited = time.monotonic() - start
+        assert not any(job.done() for job in jobs)  # the model runs are still going
+    assert waited < 15.0 and 'data-key="final_score"' in scores

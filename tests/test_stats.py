@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import SYNTHETIC
 
+from conftest import SYNTHETIC
 from favor_hf.data.favor_json import load_video_records
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.models import load_adapter

@@ -297,7 +297,7 @@ def test_a_results_file_holds_one_video_input_mode(tiny_qwen2_5_vl, synth, tmp_p
     assert read_results(out).records[0]["video_input"] == "images"
     capsys.readouterr()
     assert main([*base, "--limit", "2"]) == 1  # auto is video for Qwen2.5-VL: another run
-    assert "video_input = 'images'" in capsys.readouterr().err
+    assert "--video-input differs: the file was run with 'images', this run has 'video'" in capsys.readouterr().err
 
 
 def test_frames_command_compares_two_runs_frame_by_frame(synth, tmp_path, capsys):

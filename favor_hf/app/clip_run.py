@@ -139,6 +139,9 @@ def get_adapter(choice: ModelChoice, public: bool) -> LoadedModel:
             adapter = load_adapter(spec, **options)
         except Exception as err:  # any backend failure (import, download, bad id) becomes a message
             raise ModelUnavailable(f"{spec} is not available here: {err}") from err
+        finally:
+            with _CACHE_LOCK:
+                _LOADING.pop(key, None)  # one lock per load in flight, not one per name ever typed
         with _CACHE_LOCK:
             evicted = [_CACHE.pop(k) for k in list(_CACHE) if spec not in _LIGHT and k[0] not in _LIGHT]
             loaded = _CACHE[key] = LoadedModel(adapter)
@@ -165,14 +168,10 @@ def attach_record(clip: dict[str, Any], text: str) -> dict[str, Any]:
     Raises:
         ValueError: the text is not JSON or not a valid FAVOR video record (message says which field).
     """
-    import json
-
+    from favor_hf.app.guards import parse_json
     from favor_hf.data.favor_json import LoadReport, parse_video_record
 
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"the pasted record is not JSON (line {err.lineno}, column {err.colno}: {err.msg})") from err
+    raw = parse_json(text)
     if isinstance(raw, dict):
         raw.setdefault("video_name", clip["video_name"])
         raw.setdefault("questions", [])

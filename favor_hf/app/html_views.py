@@ -45,6 +45,8 @@ CSS = """
 .favor-view .bar > div { height: 6px; background: #2563eb; border-radius: 3px; }
 .favor-view h4 { margin: 12px 0 4px 0; }
 .favor-view .muted { color: #6b7280; }
+#board-paper-table table { display: block; overflow-x: auto; }
+#board-paper-table th { word-break: normal; overflow-wrap: normal; hyphens: none; min-width: 6em; }
 """
 """Styles of every view (passed to ``launch(css=...)``)."""
 
@@ -338,3 +340,14 @@ def alignment_html(alignment: Mapping[str, Any], extraction: Mapping[str, Any] |
 def message_html(text: str, elem_id: str, kind: str = "bad") -> str:
     """A short message in place of a view (``kind``: ``bad`` or ``muted``)."""
     return _wrap(f'<p class="{kind}">{escape(text)}</p>', elem_id)
+
+
+def parse_warnings_html(warnings: Sequence[str]) -> str:
+    """The ground-truth fields the score could not read (empty when it read them all)."""
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
+    return _wrap(
+        f"<h4>The ground truth did not parse cleanly; the score reads it as below</h4><ul>{items}</ul>",
+        "parse-warnings",
+    )

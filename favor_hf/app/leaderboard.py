@@ -37,6 +37,7 @@ import pandas as pd
 from favor_hf.render import format_interval
 from favor_hf.report import RunScores, assemble_report, score_run
 from favor_hf.report_inputs import ReportError, load_final_records
+from favor_hf.run_identity import row_settings, settings_labels
 from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_CODES
 
 MCQ_COLUMNS: tuple[str, ...] = ("ALL", *TASK_CODES)
@@ -44,8 +45,10 @@ CAPTION_COLUMNS: tuple[str, ...] = ("final_score", *(k for k in CAPTION_SCORE_KE
 INTERVAL = " 95% CI"
 """Suffix of the interval column next to each score column."""
 VALIDITY_COLUMNS: tuple[str, ...] = ("ceiling", "floor (generic)", "normalised (ours)", "direction conflicts")
-RUN_COLUMNS: tuple[str, ...] = ("group", "rank", "model", "source", "file", "sampling", "answered")
+RUN_COLUMNS: tuple[str, ...] = ("group", "rank", "model", "settings", "source", "file", "sampling", "answered")
 
+MAX_CACHED_RUNS = 256
+"""Scored files kept in memory (the latest version of each file; the oldest entries go first)."""
 _CACHE: dict[tuple[str, int, int, str, str | None], RunScores | None] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -84,7 +87,11 @@ def score_file(path: Path, judge: str = "official", caption_model: str | None = 
     records = load_final_records(path)
     run = score_run(path, judge=judge, caption_model=caption_model, records=records) if records else None
     with _CACHE_LOCK:
+        for old in [k for k in _CACHE if k[0] == key[0] and k[1:3] != key[1:3]]:
+            del _CACHE[old]  # an earlier version of the file
         _CACHE[key] = run
+        while len(_CACHE) > MAX_CACHED_RUNS:
+            del _CACHE[next(iter(_CACHE))]  # the oldest entry
     return run
 
 
@@ -134,6 +141,28 @@ RESULTS_SUFFIXES = (".jsonl", ".xlsx", ".tsv")
 """Results files the leaderboard reads: favor-hf and lmms-eval JSON Lines, VLMEvalKit predictions."""
 
 
+def _label_settings(rows: list[dict[str, Any]]) -> None:
+    """Replace each row's ``settings`` dict by the settings that tell it apart from other rows of its model."""
+    for model in {row["model"] for row in rows}:
+        same = [row for row in rows if row["model"] == model]
+        for row, label in zip(same, settings_labels([row["settings"] for row in same])):
+            row["settings"] = label
+
+
+def board_header(files: int, results_dir: Path) -> str:
+    """The line above the tables: what was scored, and where to put results files when there are none."""
+    if results_dir.is_dir():
+        return (
+            f"{files} results file(s): `favor-hf run` outputs in the Space's results folder "
+            f"(`{results_dir.name}/`) and the baselines run on the sample clips."
+        )
+    return (
+        f"{files} results file(s): the baselines run on the sample clips. This Space has no results folder yet: "
+        "put `favor-hf run` results files (`*.jsonl`) in a folder and set `$FAVOR_SPACE_RESULTS` to it "
+        f"(default: `{results_dir.name}/` next to `app.py`)."
+    )
+
+
 def build_leaderboard(
     folders: Mapping[str, Path], judge: str = "official", caption_model: str | None = None
 ) -> Leaderboard:
@@ -172,6 +201,7 @@ def build_leaderboard(
             base = {
                 "group": _item_set(run.universe or {}),
                 "model": run.model,
+                "settings": row_settings(run.records),
                 "source": source,
                 "file": path.name,
                 "sampling": run.sampling,
@@ -183,6 +213,8 @@ def build_leaderboard(
                 row = _caption_row(run)
                 signature_id = hashlib.sha1(row["signature"].encode("utf-8")).hexdigest()[:8]
                 caption_rows.append({**base, **row, "group": f"{base['group']} · signature #{signature_id}"})
+    _label_settings(mcq_rows)
+    _label_settings(caption_rows)
     mcq_columns = [*RUN_COLUMNS, *(c for task in MCQ_COLUMNS for c in (task, task + INTERVAL))]
     caption_columns = [
         *RUN_COLUMNS,
@@ -227,5 +259,6 @@ def chart_data(mcq: pd.DataFrame) -> pd.DataFrame:
         for _, run in mcq.iterrows():
             if pd.notna(run[task]):
                 name = run["model"] if run["source"] == "results" else f"{run['model']} [{run['source'].split()[0]}]"
+                name += f" ({run['settings']})" if run.get("settings") else ""  # two settings, two bars
                 rows.append({"bar": f"{task} · {name}", "task": task, "run": name, "accuracy": float(run[task])})
     return pd.DataFrame(rows, columns=["bar", "task", "run", "accuracy"])

@@ -19,11 +19,13 @@ def _env_float(name: str, default: float) -> float:
         raise ValueError(f"environment variable {name}={raw!r} is not a number") from err
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return value in {"1", "true", "yes", "on"} if value else default
+
+
 def _public() -> bool:
-    flag = os.environ.get("FAVOR_SPACE_PUBLIC", "").strip().lower()
-    if flag:
-        return flag in {"1", "true", "yes", "on"}
-    return bool(os.environ.get("SPACE_ID"))
+    return _flag("FAVOR_SPACE_PUBLIC", bool(os.environ.get("SPACE_ID")))
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class SpaceSettings:
         public: the app serves people other than the machine's owner (``$SPACE_ID`` is set on
             Hugging Face Spaces; ``$FAVOR_SPACE_PUBLIC=1/0`` overrides): then models load from
             Hub ids only and OpenAI-compatible calls go only to the configured endpoint.
+        max_caption_chars: longest caption scored (``$FAVOR_SPACE_MAX_CAPTION_CHARS``).
+        max_record_chars: longest pasted ground-truth record (``$FAVOR_SPACE_MAX_RECORD_CHARS``).
+        persist_embeddings: keep embeddings in the on-disk cache (``$FAVOR_SPACE_PERSIST_EMBEDDINGS``;
+            default: only when not public, so that visitors' captions never reach the disk).
     """
 
     samples_dir: Path
@@ -60,6 +66,9 @@ class SpaceSettings:
     concurrency_limit: int = 2
     queue_size: int = 32
     public: bool = False
+    max_caption_chars: int = 4000
+    max_record_chars: int = 200_000
+    persist_embeddings: bool = True
 
     @classmethod
     def from_env(cls, space_dir: str | os.PathLike[str]) -> SpaceSettings:
@@ -74,4 +83,7 @@ class SpaceSettings:
             caption_model=os.environ.get("FAVOR_SPACE_CAPTION_MODEL") or DEFAULT_CAPTION_MODEL,
             concurrency_limit=int(_env_float("FAVOR_SPACE_CONCURRENCY", 2)),
             public=_public(),
+            max_caption_chars=int(_env_float("FAVOR_SPACE_MAX_CAPTION_CHARS", 4000)),
+            max_record_chars=int(_env_float("FAVOR_SPACE_MAX_RECORD_CHARS", 200_000)),
+            persist_embeddings=_flag("FAVOR_SPACE_PERSIST_EMBEDDINGS", not _public()),
         )

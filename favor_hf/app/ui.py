@@ -21,7 +21,7 @@ from typing import Any
 
 import gradio as gr
 
-from favor_hf.app import clip_run, html_views, leaderboard
+from favor_hf.app import clip_run, guards, html_views, leaderboard
 from favor_hf.app.samples import ensure_sample_runs, ensure_samples
 from favor_hf.app.settings import SpaceSettings
 from favor_hf.app.uploads import UploadError, UploadLimits, validate_upload
@@ -56,14 +56,15 @@ def _clip_info(clip: dict[str, Any] | None, info: Any = None) -> str:
     return "\n\n".join(lines)
 
 
-def _current_clip(clip: dict[str, Any] | None, record_text: str | None) -> dict[str, Any]:
+def _current_clip(clip: dict[str, Any] | None, record_text: str | None, max_chars: int) -> dict[str, Any]:
     """The clip to run on, with a pasted record attached to an upload; gr.Error when there is none."""
     if not clip:
         raise gr.Error("Pick a sample clip or upload a video first.")
     if clip.get("uploaded") and record_text and record_text.strip():
         try:
+            guards.check_size(record_text, max_chars, "pasted record", "FAVOR_SPACE_MAX_RECORD_CHARS")
             return clip_run.attach_record(clip, record_text)
-        except ValueError as err:
+        except (ValueError, guards.InputTooLarge) as err:
             raise gr.Error(f"The pasted record cannot be used: {err}") from err
     return clip
 
@@ -74,6 +75,8 @@ def _progress(progress: gr.Progress):
 
 def build_demo(settings: SpaceSettings) -> gr.Blocks:
     """The Space's UI over ``settings`` (generates the sample clips on first start)."""
+    if not settings.persist_embeddings:
+        guards.keep_visitor_text_in_memory()
     clips = ensure_samples(settings.samples_dir, settings.num_samples, settings.sample_seed)
     sample_results = ensure_sample_runs(settings.samples_dir, clips)
     folders = {"results": settings.results_dir, "sample clips": sample_results}
@@ -118,7 +121,7 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
         return clip_run.get_adapter(choice, settings.public)
 
     def run_questions(clip, record_text, kind, model_id, base_url, api_key, num_frames, progress=gr.Progress()):
-        clip = _current_clip(clip, record_text)
+        clip = _current_clip(clip, record_text, settings.max_record_chars)
         if not clip["questions"]:
             text = "This clip has no questions." + (f" {UPLOAD_RECORD_HELP}" if clip.get("uploaded") else "")
             return html_views.message_html(text, "questions-summary", "muted"), ""
@@ -138,20 +141,24 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
             return html_views.message_html(text, "caption-scores", "muted"), ""
         progress(0.6, desc="scoring the caption")
         try:
+            guards.check_size(caption, settings.max_caption_chars, "caption", "FAVOR_SPACE_MAX_CAPTION_CHARS")
             name = clip_run.check_caption_model(caption_model or "", settings.public)
             result, details = clip_run.score_caption(caption, clip, name)
         except clip_run.SpaceError as err:
             gr.Warning(str(err))
             return html_views.message_html(str(err), "caption-scores"), ""
+        finally:
+            guards.forget_visitor_text()
         return (
-            html_views.scores_html(result, result["model_name"]),
+            html_views.scores_html(result, result["model_name"])
+            + html_views.parse_warnings_html(guards.annotation_warnings(clip)),
             html_views.alignment_html(details["alignment"], details.get("extraction")),
         )
 
     def run_caption(
         clip, record_text, kind, model_id, base_url, api_key, num_frames, caption_model, progress=gr.Progress()
     ):
-        clip = _current_clip(clip, record_text)
+        clip = _current_clip(clip, record_text, settings.max_record_chars)
         try:
             loaded = load(kind, model_id, base_url, api_key)
             caption = clip_run.describe_clip(loaded, clip, int(num_frames), _progress(progress))
@@ -161,7 +168,7 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
         return caption, *score(caption, clip, caption_model, progress)
 
     def rescore(clip, record_text, caption, caption_model, progress=gr.Progress()):
-        clip = _current_clip(clip, record_text)
+        clip = _current_clip(clip, record_text, settings.max_record_chars)
         if not (caption or "").strip():
             raise gr.Error("Write or generate a caption first.")
         return score(caption, clip, caption_model, progress)
@@ -169,11 +176,11 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
     def refresh_board(judge: str, progress=gr.Progress()):
         progress(0.1, desc="scoring results files")
         board = leaderboard.build_leaderboard(folders, judge, settings.caption_model)
-        header = (
-            f"{board.files} results file(s): `favor-hf run` outputs in `{settings.results_dir.name}/` "
-            "and the baselines run on the sample clips."
-        )
-        note = [header, *(f"- skipped {problem}" for problem in board.problems), *(f"- {n}" for n in board.notes)]
+        note = [
+            leaderboard.board_header(board.files, settings.results_dir),
+            *(f"- skipped {problem}" for problem in board.problems),
+            *(f"- {n}" for n in board.notes),
+        ]
         chart = gr.update(value=board.chart, sort=list(board.chart["bar"]))
         return board.mcq, chart, board.caption, "\n".join(note), board.paper_table
 
@@ -236,7 +243,7 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
                 with gr.Row():
                     judge = gr.Radio(list(JUDGES), value="official", label="MCQ judge")
                     reload = gr.Button("Reload results", elem_id="reload-results")
-                board_note = gr.Markdown()
+                board_note = gr.Markdown(elem_id="board-note")
                 board_mcq = gr.Dataframe(
                     label="Multiple-choice accuracy (%) per task", elem_id="board-mcq", interactive=False
                 )
@@ -264,11 +271,26 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
         video.clear(lambda: (None, _clip_info(None)), None, [clip_state, clip_info])
         kind.change(choose_kind, kind, [model_id, base_url, api_key])
         model_inputs = [kind, model_id, base_url, api_key, num_frames]
-        ask.click(run_questions, [clip_state, record_text, *model_inputs], [questions_summary, questions_table])
-        describe.click(
-            run_caption, [clip_state, record_text, *model_inputs, caption_model], [caption, caption_scores, alignment]
+        # model runs share one group; scoring a caption has its own, so it never waits behind a model run
+        ask.click(
+            run_questions,
+            [clip_state, record_text, *model_inputs],
+            [questions_summary, questions_table],
+            concurrency_id="model",
         )
-        rescore_button.click(rescore, [clip_state, record_text, caption, caption_model], [caption_scores, alignment])
+        describe.click(
+            run_caption,
+            [clip_state, record_text, *model_inputs, caption_model],
+            [caption, caption_scores, alignment],
+            concurrency_id="model",
+        )
+        rescore_button.click(
+            rescore,
+            [clip_state, record_text, caption, caption_model],
+            [caption_scores, alignment],
+            concurrency_id="score",
+            concurrency_limit=settings.concurrency_limit,
+        )
         board_outputs = [board_mcq, board_chart, board_caption, board_note, board_paper]
         reload.click(refresh_board, judge, board_outputs)
         judge.change(refresh_board, judge, board_outputs)

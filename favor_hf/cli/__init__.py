@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+from favor_hf.cli import flags
 
 # Each module defines ``register(subparsers)``, adding its subcommands with
 # ``parser.set_defaults(func=...)``; ``func(args)`` returns an exit code.
@@ -44,7 +47,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    flags.PROG[0] = f"{parser.prog} {args.command}"
+    try:
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+    except BrokenPipeError:  # `favor-hf ... | head`: the reader has all it wants
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit
+        return 0
+    return code
 
 
 if __name__ == "__main__":

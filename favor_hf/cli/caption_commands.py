@@ -9,8 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from favor_hf.cli.flags import SCORE_CAPTIONS_FLAGS, add_hash_seed_option, in_flags
-from favor_hf.data.favor_json import VIDEO_PERSPECTIVE, DataError, load_annotation_records, read_json, video_stem
+from favor_hf.cli.flags import SCORE_CAPTIONS_FLAGS, add_hash_seed_option, fail
+from favor_hf.data.favor_json import (
+    VIDEO_PERSPECTIVE,
+    DataError,
+    LoadReport,
+    load_annotation_records,
+    read_json,
+    video_stem,
+)
 from favor_hf.schema import CAPTION_SCORE_KEYS
 
 
@@ -67,9 +74,22 @@ def _load_predictions(path: Path) -> dict[str, Any]:
 
 
 def _load_references(path: Path) -> dict[str, dict[str, Any]]:
+    """The references by video; a reference without a field the score compares is an error, not an empty field."""
+    from favor_hf.caption.score.captions import COMPARED_FIELDS
+
     if path.is_dir():
         path = path / VIDEO_PERSPECTIVE
-    return {record["video_name"]: record for record in load_annotation_records(path)}
+    report = LoadReport()
+    records = load_annotation_records(path, report)
+    for field in COMPARED_FIELDS:
+        kind = f"annotation field {field!r} absent (loaded as '')"
+        if kind in report.examples:
+            raise DataError(
+                f"{report.examples[kind][0]} has no field {field!r}; the caption score compares "
+                f"{', '.join(COMPARED_FIELDS)}: add it to the reference ({report.counts[kind]} reference(s) lack it)"
+            )
+    report.emit()
+    return {record["video_name"]: record for record in records}
 
 
 def _pair_videos(predictions: dict[str, Any], references: dict[str, Any], subset: bool) -> list[str]:
@@ -111,9 +131,8 @@ def _score_captions(args: argparse.Namespace) -> int:
         predictions = _load_predictions(args.predictions)
         references = _load_references(args.references)
         videos = _pair_videos(predictions, references, args.subset)
-    except DataError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    except DataError as err:  # the input files, as given: exit status 2
+        return fail(str(err), SCORE_CAPTIONS_FLAGS, status=2)
     config = CaptionScoreConfig()
     try:
         check_sentence_model(args.model or DEFAULT_MODEL)  # offline: an error now, before extracting
@@ -129,9 +148,8 @@ def _score_captions(args: argparse.Namespace) -> int:
             show_progress=True,
             official_hash_seed=args.official_hash_seed,
         )
-    except (CaptionInputError, ResourceError) as err:
-        print(f"error: {in_flags(str(err), SCORE_CAPTIONS_FLAGS)}", file=sys.stderr)
-        return 2
+    except (CaptionInputError, ResourceError) as err:  # fixed by changing an input or a flag: status 2
+        return fail(str(err), SCORE_CAPTIONS_FLAGS, status=2)
     means = {key: result[key] for key in CAPTION_SCORE_KEYS}
     output = {
         "signature": result["signature"],

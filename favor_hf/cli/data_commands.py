@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 from pathlib import Path
+
+from favor_hf.cli.flags import fail, usage_error
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -15,10 +16,7 @@ def _export(args: argparse.Namespace) -> int:
         from favor_hf.integrations.vlmevalkit import write_bench
 
         if args.data_dir is None:
-            print(
-                "favor-hf export: error: --format vlmevalkit needs --data-dir (a FAVOR data directory)", file=sys.stderr
-            )
-            return 2
+            return usage_error("--format vlmevalkit needs --data-dir (a FAVOR data directory)")
         print(write_bench(args.data_dir, args.out, overwrite=args.overwrite).summary())
         return 0
     result = export_dataset(
@@ -76,8 +74,8 @@ def _check_data(args: argparse.Namespace) -> int:
     if args.strict and report.missing_videos:
         problems.append(f"{len(report.missing_videos):,} missing video(s) (--strict; --list-missing names them)")
     if problems:
-        print(f"favor-hf check-data: failed: {'; '.join(problems)}", file=sys.stderr)
-    return 1 if problems else 0
+        return fail("; ".join(problems))
+    return 0
 
 
 def _run(func):
@@ -90,8 +88,7 @@ def _run(func):
         try:
             return func(args)
         except (DataError, PushError, FileExistsError) as err:
-            print(f"favor-hf {args.command}: error: {err}", file=sys.stderr)
-            return 2
+            return usage_error(str(err))
 
     return wrapped
 

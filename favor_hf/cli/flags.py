@@ -33,10 +33,22 @@ RUN_FLAGS = {"model_name=": "--caption-model", "dictionary_path=": None, "offici
 """``favor-hf run`` and ``favor-hf score``, which take the word lists from the environment."""
 
 
-def fail(message: str, flags: Mapping[str, str | None] = RUN_FLAGS) -> int:
-    """Print a library error as ``favor-hf: error: ...`` in the words of ``flags``; exit status 1."""
-    print(f"favor-hf: error: {in_flags(message, flags)}", file=sys.stderr)
-    return 1
+PROG = ["favor-hf"]
+"""The program name errors start with: ``favor-hf COMMAND`` once :func:`favor_hf.cli.main` parsed the command."""
+
+
+def fail(message: str, flags: Mapping[str, str | None] = RUN_FLAGS, status: int = 1) -> int:
+    """Print a library error as ``favor-hf COMMAND: error: ...`` in the words of ``flags``; return ``status``.
+
+    Status 1 is a runtime failure; :func:`usage_error` returns 2, as argparse does for a bad command line.
+    """
+    print(f"{PROG[0]}: error: {in_flags(message, flags)}", file=sys.stderr)
+    return status
+
+
+def usage_error(message: str) -> int:
+    """A command line that cannot work (an unknown adapter, a malformed ``--shard``): exit status 2."""
+    return fail(message, status=2)
 
 
 def in_flags(message: str, flags: Mapping[str, str | None]) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from favor_hf.cli.flags import fail, usage_error
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -14,16 +15,13 @@ def _convert(args: argparse.Namespace) -> int:
     from favor_hf.runner import score_records
 
     if args.out.exists() and not args.overwrite:
-        print(f"favor-hf convert: error: {args.out} exists; pass --overwrite to replace it", file=sys.stderr)
-        return 1
+        return usage_error(f"{args.out} exists; pass --overwrite to replace it")
     if any(args.out.resolve() == path.resolve() for path in args.inputs):
-        print(f"favor-hf convert: error: --out {args.out} is also an input; write to a new file", file=sys.stderr)
-        return 1
+        return usage_error(f"--out {args.out} is also an input; write to a new file")
     try:
         records = convert_results(args.inputs, args.out, data_dir=args.data_dir, model=args.model)
     except (ValueError, OSError) as err:
-        print(f"favor-hf convert: error: {err}", file=sys.stderr)
-        return 1
+        return fail(str(err))
     formats = sorted({r["source"]["format"] for r in records if r.get("source")} or {"favor"})
     print(f"wrote {args.out}: {len(records)} items from {len(args.inputs)} file(s) ({', '.join(formats)})")
     print(format_results_header(records))
@@ -38,12 +36,10 @@ def _convert(args: argparse.Namespace) -> int:
             print(format_scores(score_records(records, task, caption_model=args.caption_model), task))
         except (ResourceError, ValueError, OSError) as err:  # e.g. the caption model is missing; the file is written
             message = in_flags(str(err), {"model_name=": "--caption-model", "dictionary_path=": None})
-            print(
-                f"favor-hf convert: caption scoring failed: {message}\n{args.out} is written: score it with "
-                f"`favor-hf score --results {args.out}` once this is fixed",
-                file=sys.stderr,
+            return fail(
+                f"caption scoring failed: {message}\n{args.out} is written: score it with "
+                f"`favor-hf score --results {args.out}` once this is fixed"
             )
-            return 1
     return 0
 
 

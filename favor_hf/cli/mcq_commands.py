@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
+from favor_hf.cli.flags import fail
 from favor_hf.schema import MCQ_JUDGES
 
 
@@ -26,8 +26,7 @@ def _score_mcq(args: argparse.Namespace) -> int:
             for path in args.results
         }
     except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        return fail(str(err))
     if args.json:
         print(json.dumps(results, indent=1))
         return 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from favor_hf.cli.flags import fail
 
 
 def _install(args: argparse.Namespace) -> int:
@@ -12,8 +13,7 @@ def _install(args: argparse.Namespace) -> int:
     try:
         installed = install_metrics(args.name or None, force=args.force)
     except MetricRegistrationError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        return fail(str(err))
     print(f"registered in {evaluate_modules_cache()}:")
     for name, path in installed.items():
         print(f"  {name}: {path}  ->  evaluate.load({name!r})")
@@ -21,7 +21,6 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
-    from favor_hf.cli.flags import in_flags
     from favor_hf.hub_metrics import MetricRegistrationError, push_metrics
 
     try:
@@ -29,8 +28,7 @@ def _push(args: argparse.Namespace) -> int:
             args.org, token=args.token, names=args.name or None, private=args.private, requirement=args.requirement
         )
     except MetricRegistrationError as err:
-        print(f"error: {in_flags(str(err), {'requirement=': '--requirement'})}", file=sys.stderr)
-        return 1
+        return fail(str(err), {"requirement=": "--requirement"})
     for url in urls:
         repo_id = url.split("/spaces/", 1)[1]
         print(f"pushed {url}  ->  evaluate.load({repo_id!r})")

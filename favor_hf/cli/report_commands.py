@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from favor_hf.cli.flags import add_hash_seed_option, fail
+from favor_hf.environment import environment, environment_line
 from favor_hf.schema import MCQ_JUDGES
 
 
@@ -57,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_hash_seed_option(report)
     _add_bootstrap_options(report)
-    report.set_defaults(func=_report)
+    report.set_defaults(func=_report, official_hash_seed=None)  # None: the seed each run recorded
 
     compare = subparsers.add_parser(
         "compare",
@@ -82,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_hash_seed_option(compare)
     _add_bootstrap_options(compare)
-    compare.set_defaults(func=_compare)
+    compare.set_defaults(func=_compare, official_hash_seed=None)
 
     judge = subparsers.add_parser(
         "judge-captions",
@@ -123,7 +124,7 @@ def _report(args: argparse.Namespace) -> int:
         )
     except (ReportError, ResourceError, ValueError) as err:
         return fail(str(err) + ("\n(for a bad --subsets file, fix or drop --subsets)" if args.subsets else ""))
-    text = report.markdown()
+    text = report.markdown() + "\n\n" + environment_line()
     print(text)
     for path, content in (
         (args.markdown, text + "\n"),
@@ -170,7 +171,8 @@ def _compare(args: argparse.Namespace) -> int:
         return fail(str(err))
     print(comparison.format())
     if args.json is not None:
-        args.json.write_text(json.dumps(comparison.to_dict(), indent=1) + "\n", encoding="utf-8")
+        record = {**comparison.to_dict(), "environment": environment()}
+        args.json.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
     return 0
 

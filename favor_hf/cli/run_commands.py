@@ -13,6 +13,7 @@ from favor_hf.cli.flags import (
     fail,
     positive_int,
     sampling_from_args,
+    usage_error,
 )
 from favor_hf.distributed import rank_aware
 from favor_hf.results import TASKS
@@ -89,7 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     score.add_argument("--task", choices=TASKS, help="check that the file holds this task")
     _add_scoring_options(score)
-    score.set_defaults(func=_score)
+    score.set_defaults(func=_score, official_hash_seed=None)  # None: the seed the run recorded
 
     merge = subparsers.add_parser(
         "merge", help="combine shard results into one file, refusing overlaps and reporting missing items"
@@ -132,7 +133,7 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from favor_hf.data.favor_json import DataError, load_video_records
-    from favor_hf.models import load_adapter
+    from favor_hf.models import ADAPTERS, load_adapter
     from favor_hf.resources import ResourceError
     from favor_hf.results import ResultsError
     from favor_hf.runner import (
@@ -146,12 +147,18 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.shard:
             parse_shard(args.shard)
+    except ValueError as err:
+        return usage_error(f"--shard: {err}")
+    try:
+        records = load_video_records(args.data_dir)
+    except DataError as err:
+        return usage_error(f"--data-dir: {err}")
+    try:
         sampling = sampling_from_args(args)
         if args.task == "caption" and not args.no_score:  # offline, fail before spending time on the model
             from favor_hf.caption.score.embed import DEFAULT_MODEL, check_sentence_model
 
             check_sentence_model(args.caption_model or DEFAULT_MODEL)
-        records = load_video_records(args.data_dir)
         options = {
             "max_new_tokens": args.max_new_tokens,
             "device": args.device,
@@ -165,8 +172,10 @@ def _run(args: argparse.Namespace) -> int:
             "image_format": args.image_format,
             "video_input": args.video_input,
         }
+        if args.model.partition(":")[0] not in ADAPTERS:
+            return usage_error(f"--model: unknown adapter {args.model!r}; expected {', '.join(ADAPTERS)}")
         adapter = load_adapter(args.model, **options)
-    except (ValueError, DataError) as err:
+    except ValueError as err:
         return fail(str(err))
     except ResourceError as err:
         return fail(f"{err}\nOr pass --no-score to run now and score later with `favor-hf score`.")
@@ -181,6 +190,8 @@ def _run(args: argparse.Namespace) -> int:
             limit=args.limit,
             concurrency=args.concurrency,
             max_consecutive_failures=args.max_consecutive_failures,
+            caption_model=args.caption_model,
+            official_hash_seed=args.official_hash_seed,
         )
     except (ResultsError, RunAborted, OSError) as err:
         return fail(str(err))
@@ -214,7 +225,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _write_scores(path: Path | None, results: Path, task: str, scores: dict) -> None:
     if path is not None:
-        path.write_text(json.dumps({"results": str(results), "task": task, **scores}, indent=1), encoding="utf-8")
+        from favor_hf.environment import environment
+
+        record = {"results": str(results), "task": task, **scores, "environment": environment()}
+        path.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -241,8 +255,12 @@ def _score(args: argparse.Namespace) -> int:
     except (ResourceError, ValueError) as err:
         return fail(f"scoring failed: {err}")
     print(format_results_header(finals))
+    if _torn(args.results):
+        print(f"note: the last line of {args.results} was cut off by an interrupted write and is left out")
     intervals = mcq_intervals(finals, args.judge) if task == "mcq" and "ALL" in scores else None
     print(format_scores(scores, task, intervals, level=LEVEL, n_resamples=N_RESAMPLES, seed=SEED))
+    for note in scores.get("notes", []):
+        print(f"note: {note}")
     _write_scores(args.json, args.results, task, scores)
     if task == "mcq":
         from favor_hf.integrations.mcq_conventions import judge_table
@@ -252,15 +270,26 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _torn(path: Path) -> bool:
+    """Whether ``path`` is a favor-hf results file whose last line is torn (read leaves it out)."""
+    from favor_hf.integrations import detect_format
+    from favor_hf.results import read_results
+
+    try:
+        return detect_format(path) == "favor" and read_results(path).torn
+    except ValueError:
+        return False
+
+
 def _merge(args: argparse.Namespace) -> int:
     from favor_hf.data.favor_json import DataError, load_video_records
     from favor_hf.results import ResultsError, merge_results, read_results
     from favor_hf.runner import build_items
 
     if args.output.exists() and not args.overwrite:
-        return fail(f"{args.output} exists; pass --overwrite to replace it")
+        return usage_error(f"{args.output} exists; pass --overwrite to replace it")
     if any(args.output.resolve() == shard.resolve() for shard in args.shards):
-        return fail(f"{args.output} is also an input; write the merge to a new file")
+        return usage_error(f"{args.output} is also an input; write the merge to a new file")
     try:
         universe_ids = None
         if args.data_dir is not None:

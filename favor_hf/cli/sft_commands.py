@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from favor_hf.cli.flags import add_sampling_options, in_flags, sampling_from_args
-
-
-def _error(message: str) -> int:
-    print(f"favor-hf: error: {message}", file=sys.stderr)
-    return 2
-
+from favor_hf.cli.flags import add_sampling_options, in_flags, sampling_from_args, usage_error
 
 SAMPLING_FLAGS = ("fps", "frames", "sampling", "max_side", "min_pixels", "max_pixels", "total_pixels", "video_input")
 """Flags ``sft`` shares with ``favor-hf run`` (same names, same rules): train and evaluate on the same frames."""
@@ -32,9 +25,11 @@ def _sft_export(args: argparse.Namespace) -> int:
     from favor_hf.finetune.export import export_sft
 
     if args.train is None and args.data_dir is None:
-        return _error("give --train FILE (FAVOR-Train) or --data-dir DIR (a FAVOR data directory, e.g. favor-hf synth)")
+        return usage_error(
+            "give --train FILE (FAVOR-Train) or --data-dir DIR (a FAVOR data directory, e.g. favor-hf synth)"
+        )
     if not 0.0 <= args.heldout < 1.0:
-        return _error(f"--heldout must be in [0, 1), got {args.heldout}")
+        return usage_error(f"--heldout must be in [0, 1), got {args.heldout}")
     prompt = args.prompt_file.read_text(encoding="utf-8").strip() if args.prompt_file else args.prompt
     try:
         result = export_sft(
@@ -49,7 +44,7 @@ def _sft_export(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     except DataError as err:
-        return _error(in_flags(str(err), {"data_dir=": "--data-dir"}))
+        return usage_error(in_flags(str(err), {"data_dir=": "--data-dir"}))
     print(result.summary())
     return 0
 
@@ -76,7 +71,7 @@ def _sft(args: argparse.Namespace) -> int:
             video_input=args.video_input or "auto",
         )
     except (DataError, ValueError) as err:
-        return _error(str(err))
+        return usage_error(str(err))
     losses = result.losses
     print(f"trained {args.model} on {result.num_examples:,} examples ({sampling.label}), {len(losses)} steps")
     print(f"loss: first {losses[0]:.4f}, last {losses[-1]:.4f}, min {min(losses):.4f}")

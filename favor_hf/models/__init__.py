@@ -71,7 +71,12 @@ def load_adapter(spec: str, **options: Any) -> ModelAdapter:
         raise ValueError(
             f"adapter {name!r} does not take option(s) {', '.join(unknown)}; it takes: {', '.join(accepted) or 'none'}"
         )
-    return cls(**_parse_id(name, parameter, model_id, signature), **options)
+    arguments = {**_parse_id(name, parameter, model_id, signature), **options}
+    adapter = cls(**arguments)
+    bound = signature.bind_partial(None, **arguments)
+    bound.apply_defaults()
+    adapter.options = {key: value for key, value in bound.arguments.items() if key not in ("self", parameter)}
+    return adapter
 
 
 __all__ = ["ADAPTERS", "ModelAdapter", "ModelInput", "load_adapter"]

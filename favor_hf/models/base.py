@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,9 +51,12 @@ class ModelAdapter(ABC):
     :meth:`generate`, which answers a batch; ``max_batch_size`` says how many inputs one
     call may take (1 where the backend cannot batch); ``video_input`` how frames reach the
     model (``"images"``, ``"video"``, or ``"none"``), recorded in every result line.
+    ``options`` holds the constructor options it was built with, defaults filled in (set by
+    :func:`favor_hf.models.load_adapter`); the run records them (:mod:`favor_hf.run_identity`).
     """
 
     name: str = "model"
+    options: Mapping[str, Any] = MappingProxyType({})
     max_batch_size: int = 1
     needs_frames: bool = True
     video_input: str = "images"

@@ -247,18 +247,24 @@ class CaptionInputError(ValueError):
     """Predictions or references that cannot be scored; the message names the record and field."""
 
 
+def _kind(value: object) -> str:
+    """``"None"`` or ``"a list"``: what a value is, for messages."""
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
 def _record_name(kind: str, index: int, record: object) -> str:
     video = None
     if isinstance(record, Mapping):
-        video = record.get("video_id") or record.get("video_name")
+        video = record.get("video_id") or record.get("video_name") or record.get("video")
     return f"{kind}[{index}]" + (f" (video {video})" if video else "")
 
 
 def _compared_fields(kind: str, index: int, record: object) -> dict[str, str]:
     name = _record_name(kind, index, record)
     if not isinstance(record, Mapping):
+        expected = "a caption string or " if kind == "predictions" else ""
         raise CaptionInputError(
-            f"{name} is a {type(record).__name__}; expected a dict with fields {list(COMPARED_FIELDS)}"
+            f"{name} is {_kind(record)}; expected {expected}a dict with fields {list(COMPARED_FIELDS)}"
         )
     for field in COMPARED_FIELDS:
         if field not in record:
@@ -308,7 +314,7 @@ def _extract_all(
             extractions.append({field: prediction[field] for field in EXTRACTION_FIELDS if field in prediction})
         else:
             raise CaptionInputError(
-                f"predictions[{index}] is a {type(prediction).__name__}; expected a caption string "
+                f"predictions[{index}] is {_kind(prediction)}; expected a caption string "
                 f"or a step-1 dict with fields {list(COMPARED_FIELDS)}"
             )
     return extractions
