@@ -21,7 +21,9 @@ The rule (version ``motion-v1``), on the lower-cased words of the two sides of a
 - **Negation.** A side with "not", "n't", "never", "cannot" or "no longer" (for camera
   segments also "static", "stationary", "still", "fixed", "motionless") is negated. Exactly
   one negated side contradicts ("does not sit down" against "sits down"); two negated sides
-  compare nothing.
+  compare nothing. Step 1 often cuts the negation off a predicted action ("does not turn
+  right" -> "turn righ"), so when the caption is known a predicted action is also negated
+  when every place it occurs in the caption follows a negation word in the same clause.
 
 The words of the axes, and the readings that keep a word off its axis:
 
@@ -48,7 +50,7 @@ The words of the axes, and the readings that keep a word off its axis:
   "close to", "close by", "close-up".
 - ``sit/stand``: sits, kneels, crouches, squats, lies / stands.
 - ``take/put``: picks, grabs, takes (not "takes a step/photo/seat/look..."), removes /
-  puts, places, sets down, drops, releases.
+  places, sets down, releases (not "puts": "puts on" is dressing; "puts down" is ``up/down``).
 
 The rule reads words only: it is offline, deterministic and the same on every CPU, and
 it has no similarity threshold (the recomputed order uses :func:`order_score`, whose
@@ -138,8 +140,7 @@ AXES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "take/put": (
         _W({"pick", "picks", "picked", "picking", "grab", "grabs", "grabbed", "grabbing", "take", "takes", "took"})
         | _W({"taking", "remove", "removes", "removed", "removing"}),
-        _W({"put", "puts", "putting", "place", "places", "placed", "placing", "release", "releases", "released"})
-        | _W({"set-down"}),
+        _W({"place", "places", "placed", "placing", "release", "releases", "released", "set-down"}),
     ),
 }
 """Axis -> (words of one pole, words of the other). Words with a hyphenated marker
@@ -261,10 +262,26 @@ def opposite_axis(predicted: str, reference: str) -> str | None:
     return None
 
 
-def contradiction(predicted: str, reference: str, part: str = "chronology") -> dict[str, str] | None:
+_CLAUSE_END = re.compile(r"[.,;:!?\n]")
+
+
+def negated_in_caption(action: str, caption: str) -> bool:
+    """Whether each occurrence of the extracted ``action`` in ``caption`` follows a negation
+    word in its clause ("the woman does not turn right" for the extracted "turn righ")."""
+    needle = action.strip(" ,.;").lower()
+    text = caption.lower()
+    starts = [m.start() for m in re.finditer(r"(?<![a-z])" + re.escape(needle), text)] if needle else []
+    return bool(starts) and all(is_negated(_CLAUSE_END.split(text[:start])[-1]) for start in starts)
+
+
+def contradiction(
+    predicted: str, reference: str, part: str = "chronology", caption: str | None = None
+) -> dict[str, str] | None:
     """``{"kind": "negation"}`` or ``{"kind": "direction", "axis": ...}`` when the two sides
-    of a matched pair contradict each other by the rule of this module, else None."""
-    pred_negated, ref_negated = is_negated(predicted, part), is_negated(reference, part)
+    of a matched pair contradict each other by the rule of this module, else None.
+    ``caption``: the predicted caption the ``predicted`` action was extracted from, if known."""
+    pred_negated = is_negated(predicted, part) or bool(caption and negated_in_caption(predicted, caption))
+    ref_negated = is_negated(reference, part)
     if pred_negated != ref_negated:
         return {"kind": "negation"}
     if pred_negated:
@@ -282,31 +299,33 @@ def matched_pairs(alignment: Mapping[str, Any]) -> list[tuple[str, Mapping[str, 
     return pairs
 
 
-def _contradicted(pair: Mapping[str, Any], part: str) -> dict[str, str] | None:
-    return contradiction(pair["predicted"], pair["reference"], part)
-
-
-def contradictions(alignment: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The matched pairs of one video's alignment that contradict, each
-    ``{"part", "predicted", "reference", "similarity", "kind"[, "axis"]}``."""
+def _contradicted_pairs(
+    alignment: Mapping[str, Any], caption: str | None
+) -> list[tuple[Mapping[str, Any], dict[str, Any]]]:
     found = []
     for part, pair in matched_pairs(alignment):
-        verdict = _contradicted(pair, part)
+        verdict = contradiction(pair["predicted"], pair["reference"], part, caption)
         if verdict:
-            found.append(
-                {
-                    "part": part,
-                    "predicted": pair["predicted"],
-                    "reference": pair["reference"],
-                    "similarity": pair.get("similarity"),
-                    **verdict,
-                }
-            )
+            entry = {
+                "part": part,
+                "predicted": pair["predicted"],
+                "reference": pair["reference"],
+                "similarity": pair.get("similarity"),
+                **verdict,
+            }
+            found.append((pair, entry))
     return found
 
 
-def _kept(matched: Sequence[Mapping[str, Any]], part: str) -> list[Mapping[str, Any]]:
-    return [pair for pair in matched if not _contradicted(pair, part)]
+def contradictions(alignment: Mapping[str, Any], caption: str | None = None) -> list[dict[str, Any]]:
+    """The matched pairs of one video's alignment that contradict, each
+    ``{"part", "predicted", "reference", "similarity", "kind"[, "axis"]}``;
+    ``caption``: the predicted caption, if known (see :func:`negated_in_caption`)."""
+    return [entry for _, entry in _contradicted_pairs(alignment, caption)]
+
+
+def _kept(matched: Sequence[Mapping[str, Any]], dropped: set[int]) -> list[Mapping[str, Any]]:
+    return [pair for pair in matched if id(pair) not in dropped]
 
 
 def _match_scores(
@@ -327,22 +346,22 @@ def _mapping(kept: Sequence[Mapping[str, Any]]) -> dict[int, int]:
     return {pair["predicted_indices"][0]: pair["reference_index"] for pair in kept}
 
 
-def _camera(video: Mapping[str, Any], config: CaptionScoreConfig) -> float:
+def _camera(video: Mapping[str, Any], dropped: set[int], config: CaptionScoreConfig) -> float:
     camera = video["alignment"]["camera"]
-    if camera["no_reference_camera_motion"] or len(_kept(camera["matched"], "camera")) == len(camera["matched"]):
+    kept = _kept(camera["matched"], dropped)
+    if camera["no_reference_camera_motion"] or len(kept) == len(camera["matched"]):
         return float(video["camera_motion_score"])
-    kept = _kept(camera["matched"], "camera")
     return _match_scores(kept, len(camera["predicted_segments"]), len(camera["reference_segments"]), config)[2]
 
 
-def _subjects(video: Mapping[str, Any], config: CaptionScoreConfig) -> tuple[float, float, float]:
+def _subjects(video: Mapping[str, Any], dropped: set[int], config: CaptionScoreConfig) -> tuple[float, float, float]:
     subjects = video["alignment"]["subjects"]
     if not subjects["actions"]:
         return 0.0, 0.0, 0.0
     predicted = {entry["id"]: entry["actions"] for entry in subjects["predicted"]}
     rows, weights = [], []
     for entry in subjects["actions"]:
-        kept = _kept(entry["matched"], "subject actions")
+        kept = _kept(entry["matched"], dropped)
         if len(kept) == len(entry["matched"]):
             rows.append((entry["precision"], entry["recall"], entry["order"]))
         else:
@@ -351,15 +370,16 @@ def _subjects(video: Mapping[str, Any], config: CaptionScoreConfig) -> tuple[flo
             rows.append((precision, recall, order_score(_mapping(kept), num_predicted, entry["weight"], config)))
         weights.append(entry["weight"])
     total = sum(weights)
-    return tuple(sum(row[k] * w for row, w in zip(rows, weights)) / total for k in range(3))  # type: ignore[return-value]
+    precision, recall, order = (sum(row[k] * w for row, w in zip(rows, weights)) / total for k in range(3))
+    return precision, recall, order
 
 
-def _chronology(video: Mapping[str, Any], config: CaptionScoreConfig) -> tuple[float, float, float]:
+def _chronology(video: Mapping[str, Any], dropped: set[int], config: CaptionScoreConfig) -> tuple[float, float, float]:
     chrono = video["alignment"]["chronology"]
     predicted, reference = chrono["predicted"], chrono["reference"]
     if not predicted or not reference:
         return 0.0, 0.0, 0.0
-    kept = _kept(chrono["matched"], "chronology")
+    kept = _kept(chrono["matched"], dropped)
     mapping = _mapping(kept)
     precision, recall, _ = _match_scores(kept, len(predicted), len(reference), config)
     agreements = [predicted[i]["subject"] == reference[j]["subject"] for i, j in mapping.items()]
@@ -367,15 +387,20 @@ def _chronology(video: Mapping[str, Any], config: CaptionScoreConfig) -> tuple[f
     return precision * factor, recall * factor, order_score(mapping, len(predicted), len(reference), config)
 
 
-def motion_scores(video: Mapping[str, Any], config: CaptionScoreConfig | None = None) -> dict[str, Any]:
-    """The companion scores of one video's details (``score_captions(..., return_details=True)``),
-    its contradictions, and nothing else; the official keys are only read.
+def motion_scores(
+    video: Mapping[str, Any], config: CaptionScoreConfig | None = None, caption: str | None = None
+) -> dict[str, Any]:
+    """The companion scores of one video's details (``score_captions(..., return_details=True)``)
+    and its contradictions; the official keys are only read. ``caption``: the predicted caption,
+    if the prediction was one.
 
     A video without contradictions (or whose alignment is an error) keeps its official values.
     """
     config = config or CaptionScoreConfig()
     alignment = video.get("alignment") or {}
-    found = [] if "error" in alignment else contradictions(alignment)
+    pairs = [] if "error" in alignment else _contradicted_pairs(alignment, caption)
+    found = [entry for _, entry in pairs]
+    dropped = {id(pair) for pair, _ in pairs}
     official = (
         video["camera_motion_score"],
         video["subject_precision_score"],
@@ -385,7 +410,11 @@ def motion_scores(video: Mapping[str, Any], config: CaptionScoreConfig | None = 
         video["chrono_recall_score"],
         video["chrono_order_score"],
     )
-    parts = (_camera(video, config), *_subjects(video, config), *_chronology(video, config)) if found else official
+    parts = (
+        (_camera(video, dropped, config), *_subjects(video, dropped, config), *_chronology(video, dropped, config))
+        if found
+        else official
+    )
     weights = config.weights
     total = (
         weights["camera_motion"] * parts[0]
@@ -410,12 +439,15 @@ def motion_signature(signature: str) -> str:
     return f"{head}|cfg:{tag}+{MOTION_RULE_VERSION}"
 
 
-def add_motion_scores(details: list[dict[str, Any]], config: CaptionScoreConfig) -> dict[str, Any]:
+def add_motion_scores(
+    details: list[dict[str, Any]], config: CaptionScoreConfig, captions: Sequence[str | None] | None = None
+) -> dict[str, Any]:
     """Add the companion to each video's details (in place) and return its means:
     :data:`MOTION_SCORE_KEYS`, ``motion_contradictions`` (pairs in all) and
-    ``videos_with_motion_contradictions``."""
-    for video in details:
-        video.update(motion_scores(video, config))
+    ``videos_with_motion_contradictions``. ``captions``: the predicted captions (None where a
+    prediction was a step-1 extraction)."""
+    for video, caption in zip(details, captions or [None] * len(details)):
+        video.update(motion_scores(video, config, caption))
     means: dict[str, Any] = {
         key: float(np.mean([video[key] for video in details])) if details else 0.0 for key in MOTION_SCORE_KEYS
     }

@@ -402,7 +402,10 @@ def score_captions(
     if motion_aware:
         from favor_hf.caption.analysis.motion import add_motion_scores, motion_signature
 
-        result.update(add_motion_scores(details, config), motion_signature=motion_signature(result["signature"]))
+        captions = [prediction if isinstance(prediction, str) else None for prediction in predictions]
+        result.update(
+            add_motion_scores(details, config, captions), motion_signature=motion_signature(result["signature"])
+        )
     if return_details:
         result["details"] = details
     return result
