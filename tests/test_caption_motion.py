@@ -88,6 +88,10 @@ def test_negation_does_not_match_its_positive():
     assert contradiction("never opens the door", "opens the door") == {"kind": "negation"}
     assert contradiction("The camera does not move", "Camera pans left", "camera") == {"kind": "negation"}
     assert contradiction("The camera is static", "Camera pans left", "camera") == {"kind": "negation"}
+    assert contradiction("Camera dollies in", "Camera stationary", "camera") == {"kind": "negation"}
+    # a still camera agrees with a denied movement; a caption silent about the camera claims nothing
+    assert contradiction("The camera does not move", "Camera stationary", "camera") is None
+    assert contradiction("Camera ", "Camera stationary", "camera") is None
     # "still" negates only a camera segment: a subject who "stands still" still stands.
     assert contradiction("stands still", "stands", "chronology") is None
 

@@ -18,10 +18,13 @@ The rule (version ``motion-v1``), on the lower-cased words of the two sides of a
   and the poles differ. A side naming both poles ("moves up and down", "back and forth")
   or neither ("turns" against "turns left") never contradicts; axes never meet ("turns
   left" against "looks up" is no conflict).
-- **Negation.** A side with "not", "n't", "never", "cannot" or "no longer" (for camera
-  segments also "static", "stationary", "still", "fixed", "motionless") is negated. Exactly
-  one negated side contradicts ("does not sit down" against "sits down"); two negated sides
-  compare nothing. Step 1 often cuts the negation off a predicted action ("does not turn
+- **Negation.** A side with "not", "n't", "never", "cannot" or "no longer" is negated.
+  Exactly one negated side contradicts ("does not sit down" against "sits down"); two
+  negated sides compare nothing. A camera segment is *still* when negated or static
+  ("static", "stationary", "still", "fixed", "motionless"), *moving* when it names a camera
+  movement (pans, tilts, zooms, dollies, trucks, tracks, follows, shakes, ...) or a direction;
+  still against moving contradicts, and a segment that says neither ("Camera ", what step 1
+  leaves of a caption silent about the camera) contradicts nothing. Step 1 often cuts the negation off a predicted action ("does not turn
   right" -> "turn righ"), so when the caption is known a predicted action is also negated
   when every place it occurs in the caption follows a negation word in the same clause.
 
@@ -148,6 +151,12 @@ AXES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 
 _NEGATIONS = frozenset({"not", "never", "cannot", "no-longer"})
 _STATIC_CAMERA = frozenset({"static", "stationary", "still", "fixed", "motionless", "locked-off"})
+_CAMERA_MOVES = frozenset(
+    "move moves moving pan pans panning tilt tilts tilting zoom zooms zooming dolly dollies dollying truck trucks "
+    "trucking pedestal pedestals track tracks tracking rotate rotates rotating orbit orbits orbiting arc arcs "
+    "follow follows following shake shakes shaking sweep sweeps crane cranes boom booms roll rolls rolling "
+    "push pushes pull pulls".split()
+)
 _LIMBS = frozenset(
     "hand hands arm arms leg legs foot feet knee knees shoulder shoulders eye eyes ear ears elbow elbows wrist "
     "wrists palm palms fist fists finger fingers thumb thumbs hip hips cheek cheeks heel heels toe toes".split()
@@ -245,11 +254,17 @@ def poles(phrase: str) -> dict[str, set[int]]:
     return named
 
 
-def is_negated(phrase: str, part: str = "chronology") -> bool:
-    """Whether the phrase denies its action ("does not move"); for ``part == "camera"``
-    also a static camera ("the camera is static")."""
+def is_negated(phrase: str) -> bool:
+    """Whether the phrase denies its action ("does not move", "never turns")."""
+    return bool(set(_tokens(phrase)) & _NEGATIONS)
+
+
+def _camera_state(phrase: str) -> str | None:
+    """``"still"`` (static, or a denied movement), ``"moving"`` (a movement or a direction), or None."""
     words = set(_tokens(phrase))
-    return bool(words & _NEGATIONS or (part == "camera" and words & _STATIC_CAMERA))
+    if words & (_NEGATIONS | _STATIC_CAMERA):
+        return "still"
+    return "moving" if words & _CAMERA_MOVES or poles(phrase) else None
 
 
 def opposite_axis(predicted: str, reference: str) -> str | None:
@@ -280,8 +295,16 @@ def contradiction(
     """``{"kind": "negation"}`` or ``{"kind": "direction", "axis": ...}`` when the two sides
     of a matched pair contradict each other by the rule of this module, else None.
     ``caption``: the predicted caption the ``predicted`` action was extracted from, if known."""
-    pred_negated = is_negated(predicted, part) or bool(caption and negated_in_caption(predicted, caption))
-    ref_negated = is_negated(reference, part)
+    if part == "camera":
+        states = {_camera_state(predicted), _camera_state(reference)}
+        if states == {"still", "moving"}:
+            return {"kind": "negation"}
+        if "still" in states:
+            return None
+        axis = opposite_axis(predicted, reference)
+        return {"kind": "direction", "axis": axis} if axis else None
+    pred_negated = is_negated(predicted) or bool(caption and negated_in_caption(predicted, caption))
+    ref_negated = is_negated(reference)
     if pred_negated != ref_negated:
         return {"kind": "negation"}
     if pred_negated:
