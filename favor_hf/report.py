@@ -117,11 +117,13 @@ def score_run(
     seed: int = SEED,
     records: list[dict[str, Any]] | None = None,
     official_hash_seed: int | None = None,
+    motion_aware: bool = False,
 ) -> RunScores:
     """Score one results file of ``favor-hf run`` with intervals (and, for captions, details and validity).
 
     ``caption_model`` and ``official_hash_seed`` set the caption score (defaults of
     :func:`favor_hf.caption.score_captions`); the result's ``signature`` names them.
+    ``motion_aware`` adds the motion-aware companion score (``motion_signature``).
 
     Raises:
         ReportError: the file is not a results file, or holds no finished item.
@@ -159,7 +161,15 @@ def score_run(
             options["official_hash_seed"] = official_hash_seed
         references = [r["reference"] for r in answered]
         result = (
-            dict(score_captions([r["output"] for r in answered], references, return_details=True, **options))
+            dict(
+                score_captions(
+                    [r["output"] for r in answered],
+                    references,
+                    return_details=True,
+                    motion_aware=motion_aware,
+                    **options,
+                )
+            )
             if answered
             else {}
         )
@@ -297,6 +307,8 @@ class Report:
         columns.append("ALL % (official count)")
         columns += [f"MCQ ALL [{name}] %" for name in self.subsets]
         columns += ["LLM-free x100", *(f"LLM-free [{name}]" for name in self.subsets)]
+        if any("motion signature" in row for row in self.rows):
+            columns.append("motion-aware x100 (companion)")
         columns += [
             "ceiling / generic / empty x100",
             "normalised (ours)",
@@ -311,7 +323,8 @@ class Report:
             f"({self.n_resamples} resamples, seed {self.seed}); `ALL % (official count)` divides by the official 8,184 "
             "questions (upstream analyze_qa.py). LLM-free score x100 with its interval over videos. "
             "Ceiling (reference caption), floors (constant generic caption, empty caption), the normalised score "
-            "(score - generic) / (ceiling - generic) and the LLM judge are favor-hf's, not the paper's."
+            "(score - generic) / (ceiling - generic), the LLM judge and the motion-aware companion are favor-hf's, "
+            "not the paper's."
         )
         return "\n".join([*lines, "", legend, *(f"- {note}" for note in self.notes)])
 
@@ -368,6 +381,8 @@ def _markdown_cell(row: Mapping[str, Any], column: str) -> str:
             return f"{validity['direction_conflicts']} in {validity['videos_with_conflicts']} videos"
         parts = [validity[key] for key in ("ceiling", "floor_generic", "floor_empty")]
         return " / ".join("n/a" if v is None else f"{100 * v:.1f}" for v in parts)
+    if column == "motion-aware x100 (companion)":
+        return f"{row[column]:.2f}" if column in row else ""
     if column.startswith("judge"):
         judged = row.get("judge")
         if not judged or judged["correctness"] is None:
@@ -389,6 +404,7 @@ def build_report(
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
     official_hash_seed: int | None = None,
+    motion_aware: bool = False,
 ) -> Report:
     """Score results files and pair them into rows: one per (model, sampling) with its MCQ and caption runs.
 
@@ -415,6 +431,7 @@ def build_report(
                     seed=seed,
                     records=records,
                     official_hash_seed=official_hash_seed,
+                    motion_aware=motion_aware,
                 )
             )
     return assemble_report(runs, judges, subsets=subsets, n_resamples=n_resamples, seed=seed)
@@ -479,6 +496,9 @@ def assemble_report(
             row["LLM-free x100"] = 100 * caption.scores["final_score"]
             low, high = caption.intervals["final_score"]
             row["LLM-free x100 low"], row["LLM-free x100 high"] = 100 * low, 100 * high
+            if "motion_signature" in caption.scores:
+                row["motion-aware x100 (companion)"] = 100 * caption.scores["motion_score"]
+                row["motion signature"] = caption.scores["motion_signature"]
             if caption.validity:
                 row["validity"] = {k: v for k, v in caption.validity.items() if k != "per_video"}
             if caption.judge:

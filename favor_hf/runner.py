@@ -361,8 +361,11 @@ def score_records(
     judge: str = "official",
     caption_model: str | None = None,
     official_hash_seed: int = 0,
+    motion_aware: bool = False,
 ) -> dict[str, Any]:
     """Score the finished lines of a results file; failed lines are counted, not scored.
+
+    ``motion_aware`` adds the motion-aware companion caption score (:mod:`favor_hf.caption.analysis.motion`).
 
     Returns the metric's scores plus ``answered`` and ``failed`` counts (and ``universe``,
     the size of the full item set).
@@ -379,7 +382,11 @@ def score_records(
         from favor_hf.caption import score_captions
 
         options = {"model_name": caption_model} if caption_model else {}
-        scores = dict(score_captions(predictions, references, official_hash_seed=official_hash_seed, **options))
+        scores = dict(
+            score_captions(
+                predictions, references, official_hash_seed=official_hash_seed, motion_aware=motion_aware, **options
+            )
+        )
     universe = (records[0].get("universe") or {}).get("items") if records else None
     return {**scores, "answered": len(answered), "failed": len(records) - len(answered), "universe": universe}
 
@@ -409,6 +416,10 @@ def format_scores(scores: dict[str, Any], task: str) -> str:
         header = ("score", "mean", "")
         footer = f"caption model: {scores.get('model_name', '?')}, videos: {scores.get('num_videos', 0)}"
         footer += f"\nsignature: {scores.get('signature', '?')}"
+        if "motion_signature" in scores:
+            from favor_hf.caption.analysis.motion import format_motion, motion_summary
+
+            footer += "\n" + format_motion(motion_summary(scores))
     if not rows:
         return "no finished items to score"
     return "\n".join([*aligned_rows(header, rows), footer])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import evaluate
 import pytest
@@ -149,12 +152,18 @@ REFERENCE_RECORD = {
 }
 
 
-def test_companion_sees_a_mirror_and_a_negation():
-    right = "The camera pans left and tilts up. A man walks forward, sits down, raises his hand and turns left."
-    mirror = "The camera pans right and tilts down. A man walks backward, stands up, lowers his hand and turns right."
-    negated = "The camera pans left and tilts up. A man does not walk forward, does not sit down, raises his hand."
-    result = _score([right, mirror, negated], [REFERENCE_RECORD] * 3, return_details=True, motion_aware=True)
-    ok, mirrored, denied = result["details"]
+RIGHT = "The camera pans left and tilts up. A man walks forward, sits down, raises his hand and turns left."
+MIRROR = "The camera pans right and tilts down. A man walks backward, stands up, lowers his hand and turns right."
+NEGATED = "The camera pans left and tilts up. A man does not walk forward, does not sit down, raises his hand."
+
+
+@pytest.fixture(scope="module")
+def scored():
+    return _score([RIGHT, MIRROR, NEGATED], [REFERENCE_RECORD] * 3, return_details=True, motion_aware=True)
+
+
+def test_companion_sees_a_mirror_and_a_negation(scored):
+    ok, mirrored, denied = scored["details"]
     assert ok["motion_contradictions"] == [] and ok["motion_score"] == ok["final_score"]
     axes = {c["axis"] for c in mirrored["motion_contradictions"]}
     assert {"left/right", "up/down", "forward/backward"} <= axes
@@ -164,6 +173,44 @@ def test_companion_sees_a_mirror_and_a_negation():
     assert ok["motion_score"] > mirrored["motion_score"]
     assert {c["kind"] for c in denied["motion_contradictions"]} == {"negation"}
     assert denied["motion_score"] < denied["final_score"]
+
+
+def test_space_alignment_shows_contradictions(scored):
+    from favor_hf.app import html_views
+
+    mirrored = scored["details"][1]
+    view = html_views.alignment_html(mirrored["alignment"], None, mirrored["motion_contradictions"])
+    assert view.count('<tr class="contradiction">') == len(mirrored["motion_contradictions"])
+    assert "contradiction: left/right" in view and '<tr class="matched">' not in view
+    plain = html_views.alignment_html(mirrored["alignment"])
+    assert '<tr class="contradiction">' not in plain and '<tr class="matched">' in plain
+    scores = html_views.scores_html(scored, MINILM_MODEL)
+    assert 'data-key="motion_score"' in scores and "not official" in scores
+
+
+def test_score_captions_command_with_motion_aware(tmp_path):
+    predictions = tmp_path / "captions.json"
+    predictions.write_text(json.dumps({video: CAPTIONS[video] for video in VIDEOS[:2]}))
+    out, table = tmp_path / "scores.json", tmp_path / "scores.csv"
+    args = ["--predictions", str(predictions), "--references", str(GT_ANNOTATIONS), "--subset"]
+    args += ["--model", MINILM_MODEL, "--dictionary", str(DICTIONARY_PKL), "--out", str(out), "--csv", str(table)]
+    done = subprocess.run(
+        [sys.executable, "-m", "favor_hf", "score-captions", *args, "--motion-aware"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    motion = result["motion_aware"]
+    assert motion["signature"] == result["signature"] + "+motion-v1" and motion["official"] is False
+    assert f"motion-aware companion (not official): {motion['signature']}" in done.stdout
+    for video in VIDEOS[:2]:
+        for key in CAPTION_SCORE_KEYS:  # the official numbers stay the official ones
+            assert result["videos"][video][key] == pytest.approx(OFFICIAL_SCORES[video][key], abs=1e-6)
+    header = table.read_text().splitlines()[0].split(",")
+    assert header[-len(MOTION_SCORE_KEYS) :] == list(MOTION_SCORE_KEYS)
 
 
 def test_evaluate_module_passes_motion_aware():

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from favor_hf.cli.flags import add_hash_seed_option, fail
+from favor_hf.cli.flags import add_hash_seed_option, add_motion_aware_option, fail
 from favor_hf.schema import MCQ_JUDGES
 
 
@@ -55,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="skip the caption ceiling/floor scores (three extra scorings of the run's videos)",
     )
     add_hash_seed_option(report)
+    add_motion_aware_option(report)
     _add_bootstrap_options(report)
     report.set_defaults(func=_report)
 
@@ -80,6 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--caption-model", default=None, help="caption runs: sentence-transformers model of the caption score"
     )
     add_hash_seed_option(compare)
+    add_motion_aware_option(compare)
     _add_bootstrap_options(compare)
     compare.set_defaults(func=_compare)
 
@@ -118,6 +120,7 @@ def _report(args: argparse.Namespace) -> int:
             n_resamples=args.resamples,
             seed=args.seed,
             official_hash_seed=args.official_hash_seed,
+            motion_aware=args.motion_aware,
         )
     except (ReportError, ResourceError, ValueError) as err:
         return fail(str(err) + ("\n(for a bad --subsets file, fix or drop --subsets)" if args.subsets else ""))
@@ -156,13 +159,17 @@ def _compare(args: argparse.Namespace) -> int:
                     validity=False,
                     records=run_records,
                     official_hash_seed=args.official_hash_seed,
+                    motion_aware=args.motion_aware,
                 )
-                scores.append({r["id"]: d["final_score"] for r, d in zip(run.answered, run.details)})
+                key = "motion_score" if args.motion_aware else "final_score"
+                scores.append({r["id"]: d[key] for r, d in zip(run.answered, run.details)})
             comparison = compare_caption_runs(*records, *scores, **options)
         else:
             comparison = compare_runs(*records, judge=args.judge, **options)
     except (ComparisonError, ReportError, ResourceError) as err:
         return fail(str(err))
+    if args.motion_aware:
+        print("caption runs compared on the motion-aware companion score (motion_score, not official)")
     print(comparison.format())
     if args.json is not None:
         args.json.write_text(json.dumps(comparison.to_dict(), indent=1) + "\n", encoding="utf-8")

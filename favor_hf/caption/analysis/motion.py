@@ -477,3 +477,28 @@ def add_motion_scores(
     means["motion_contradictions"] = sum(len(video["motion_contradictions"]) for video in details)
     means["videos_with_motion_contradictions"] = sum(bool(video["motion_contradictions"]) for video in details)
     return means
+
+
+def motion_summary(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The companion part of a ``score_captions`` result (empty when it has none): its signature,
+    means and contradiction counts, kept apart from the official numbers."""
+    if "motion_signature" not in result:
+        return {}
+    return {
+        "signature": result["motion_signature"],
+        "means": {key: result[key] for key in MOTION_SCORE_KEYS},
+        "motion_contradictions": result["motion_contradictions"],
+        "videos_with_motion_contradictions": result["videos_with_motion_contradictions"],
+        "official": False,
+    }
+
+
+def format_motion(summary: Mapping[str, Any]) -> str:
+    """The companion's lines under a printed table of the official scores."""
+    lines = [
+        f"motion-aware companion (not official): {summary['signature']}",
+        *(f"{key:<32}{value:.4f}" for key, value in summary["means"].items()),
+        f"contradicted pairs: {summary['motion_contradictions']} in "
+        f"{summary['videos_with_motion_contradictions']} videos",
+    ]
+    return "\n".join(lines)
