@@ -152,13 +152,21 @@ def scores_html(scores: Mapping[str, Any], model_name: str) -> str:
 
 
 def _motion_line(scores: Mapping[str, Any]) -> str:
-    """The motion-aware companion score under the official ones, labelled as not official."""
+    """The motion-aware companion score and its parts under the official ones, labelled as not official."""
     if "motion_signature" not in scores:
         return ""
+    from favor_hf.caption.analysis.motion import MOTION_SCORE_KEYS
+
+    parts = " · ".join(
+        f"{escape(key.removeprefix('motion_').removesuffix('_score').replace('_', ' '))} "
+        f'<span class="sim" data-key="{key}">{float(scores[key]):.3f}</span>'
+        for key in MOTION_SCORE_KEYS[:-1]
+    )
     return (
         f'<div>motion-aware companion (not official) <b class="sim" data-key="motion_score">'
         f"{float(scores['motion_score']):.3f}</b> "
         f'<span class="muted">{escape(str(scores["motion_signature"]))}</span></div>'
+        f'<div class="muted">{parts}</div>'
     )
 
 
