@@ -381,7 +381,7 @@ def score_records(
     elif answered and task == "caption":
         from favor_hf.caption import score_captions
 
-        options = {"model_name": caption_model} if caption_model else {}
+        options: dict[str, Any] = {"model_name": caption_model} if caption_model else {}
         scores = dict(
             score_captions(
                 predictions, references, official_hash_seed=official_hash_seed, motion_aware=motion_aware, **options
