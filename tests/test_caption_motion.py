@@ -227,3 +227,30 @@ def test_evaluate_module_passes_motion_aware():
     assert from_module["motion_signature"] == direct["motion_signature"]
     plain = module.compute(predictions=predictions, references=records, model_name=MINILM_MODEL)
     assert "motion_score" not in plain and plain["signature"] == direct["signature"]
+
+
+@pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+def test_score_report_and_compare_commands_with_motion_aware(tmp_path):
+    from test_stats import run_random, write_bench
+
+    bench = write_bench(tmp_path / "bench", 3)
+    first = run_random(bench, tmp_path / "a.jsonl", 0, task="caption")
+    second = run_random(bench, tmp_path / "b.jsonl", 1, task="caption")
+    options = ["--caption-model", MINILM_MODEL, "--motion-aware"]
+
+    def cli(*args: str) -> str:
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        done = subprocess.run([sys.executable, "-m", "favor_hf", *args], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    scores = tmp_path / "scores.json"
+    assert "motion-aware companion (not official)" in cli(
+        "score", "--results", str(first), *options, "--json", str(scores)
+    )
+    saved = json.loads(scores.read_text())
+    assert (
+        saved["signature"].endswith("|cfg:official") and saved["motion_signature"] == saved["signature"] + "+motion-v1"
+    )
+    assert "motion-aware x100 (companion)" in cli("report", str(first), "--no-validity", *options)
+    assert "compared on the motion-aware companion score" in cli("compare", str(first), str(second), *options)
