@@ -185,7 +185,7 @@ def test_space_alignment_shows_contradictions(scored):
     plain = html_views.alignment_html(mirrored["alignment"])
     assert '<tr class="contradiction">' not in plain and '<tr class="matched">' in plain
     scores = html_views.scores_html(scored, MINILM_MODEL)
-    assert 'data-key="motion_score"' in scores and "not official" in scores
+    assert 'data-motion-key="motion_score"' in scores and "not official" in scores
 
 
 def test_score_captions_command_with_motion_aware(tmp_path):

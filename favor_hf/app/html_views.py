@@ -159,11 +159,11 @@ def _motion_line(scores: Mapping[str, Any]) -> str:
 
     parts = " · ".join(
         f"{escape(key.removeprefix('motion_').removesuffix('_score').replace('_', ' '))} "
-        f'<span class="sim" data-key="{key}">{float(scores[key]):.3f}</span>'
+        f'<span class="sim" data-motion-key="{key}">{float(scores[key]):.3f}</span>'
         for key in MOTION_SCORE_KEYS[:-1]
     )
     return (
-        f'<div>motion-aware companion (not official) <b class="sim" data-key="motion_score">'
+        f'<div>motion-aware companion (not official) <b class="sim" data-motion-key="motion_score">'
         f"{float(scores['motion_score']):.3f}</b> "
         f'<span class="muted">{escape(str(scores["motion_signature"]))}</span></div>'
         f'<div class="muted">{parts}</div>'
