@@ -7,6 +7,8 @@ each; ``--style-shift 1`` rotates the styles, as a second model's answers). Meas
 
 - per-video time of favor-hf (model loaded, embedding cache off) on the first
   ``--official-videos`` videos, and on all of them (with an empty cache, filled as it goes);
+- on those first videos, the official score alone beside the official score with the
+  motion-aware companion (``motion_aware=True``), and the companion step alone;
 - with ``--official DIR`` (a checkout holding ``LLM-free/``), the official step 1 (the
   notebook's code cell, run as is) + step 2 (``VideoActionEvaluator.evaluate_videos``,
   model loaded first) on those same captions, in a child process of this run;
@@ -212,7 +214,9 @@ def _official_worker(official: Path, captions_file: Path, references_file: Path,
     )
 
 
-def _timed_score(captions: list[str], references: list[dict], dictionary: str, batch_size: int) -> tuple[float, dict]:
+def _timed_score(
+    captions: list[str], references: list[dict], dictionary: str, batch_size: int, motion_aware: bool = False
+) -> tuple[float, dict]:
     from favor_hf.caption import MINILM_MODEL, score_captions
 
     start = time.perf_counter()
@@ -223,8 +227,31 @@ def _timed_score(captions: list[str], references: list[dict], dictionary: str, b
         dictionary_path=dictionary,
         batch_size=batch_size,
         return_details=True,
+        motion_aware=motion_aware,
     )
     return time.perf_counter() - start, result
+
+
+def _motion_side_by_side(
+    captions: list[str], references: list[dict], dictionary: str, batch_size: int, official: tuple[float, dict]
+) -> None:
+    """The official score alone and with the motion-aware companion, on the same captions (cache off)."""
+    from favor_hf.caption.analysis.motion import add_motion_scores
+    from favor_hf.caption.score.config import CaptionScoreConfig
+
+    seconds, result = official
+    with_motion, _ = _timed_score(captions, references, dictionary, batch_size, motion_aware=True)
+    details = [dict(video) for video in result["details"]]
+    start = time.perf_counter()
+    add_motion_scores(details, CaptionScoreConfig(), captions)
+    companion = time.perf_counter() - start
+    n = len(captions)
+    print(
+        f"motion-aware companion on the same {n} captions: official alone {seconds / n * 1000:.0f} ms/video, "
+        f"official + companion {with_motion / n * 1000:.0f} ms/video ({with_motion / seconds - 1:+.1%}, run to run "
+        f"noise included); the companion step itself {companion / n * 1000:.2f} ms/video "
+        f"({companion / seconds:.2%} of the official score)"
+    )
 
 
 def main() -> None:
@@ -300,6 +327,9 @@ def main() -> None:
         side_seconds, side_result = _timed_score(captions[:side], references[:side], dictionary, args.batch_size)
         print(
             f"favor-hf, model loaded, no embedding cache: first {side} videos {side_seconds / side * 1000:.0f} ms/video"
+        )
+        _motion_side_by_side(
+            captions[:side], references[:side], dictionary, args.batch_size, (side_seconds, side_result)
         )
         tokens, rate, floor = _embedding_floor(side_result, references[:side])
         print(

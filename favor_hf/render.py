@@ -30,7 +30,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from favor_hf.schema import CAPTION_SCORE_KEYS, MCQ_KEYS
+from favor_hf.schema import CAPTION_SCORE_KEYS, MCQ_KEYS, MOTION_SCORE_KEYS
 
 if TYPE_CHECKING:  # type only: stats imports this module to render its comparisons
     from favor_hf.stats import Comparison
@@ -87,6 +87,8 @@ def format_scores(
         header = ("score", "mean", "")
         footer = f"caption model: {scores.get('model_name', '?')}, videos: {scores.get('num_videos', 0)}"
         footer += f"\nsignature: {scores.get('signature', '?')}"
+        if "motion_signature" in scores:
+            footer += "\n" + format_motion(scores)
     if not rows:
         return "no finished items to score"
     if intervals is None or task != "mcq" or "ALL" not in scores:
@@ -207,6 +209,8 @@ def report_markdown(
     columns.append("ALL % (official count)")
     columns += [f"MCQ ALL [{name}] %" for name in subsets]
     columns += ["LLM-free x100", *(f"LLM-free [{name}]" for name in subsets)]
+    if any("motion signature" in row for row in rows):
+        columns.append("motion-aware x100 (companion)")
     columns += [*_VALIDITY_COLUMNS, "judge correctness / detail (0-10, ours)"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
@@ -216,7 +220,8 @@ def report_markdown(
         f"({n_resamples} resamples, seed {seed}); `ALL % (official count)` divides by the official 8,184 "
         "questions (upstream analyze_qa.py). LLM-free score x100 with its interval over videos. "
         "Ceiling (reference caption), floors (constant generic caption, empty caption), the normalised score "
-        "(score - generic) / (ceiling - generic) and the LLM judge are favor-hf's, not the paper's."
+        "(score - generic) / (ceiling - generic), the LLM judge and the motion-aware companion are favor-hf's, "
+        "not the paper's."
     )
     return "\n".join([*lines, "", legend, *(f"- {note}" for note in notes)])
 
@@ -237,6 +242,8 @@ def _markdown_cell(row: Mapping[str, Any], column: str) -> str:
             return f"{validity['direction_conflicts']} in {validity['videos_with_conflicts']} videos"
         parts = [validity[key] for key in ("ceiling", "floor_generic", "floor_empty")]
         return " / ".join("n/a" if v is None else f"{100 * v:.1f}" for v in parts)
+    if column == "motion-aware x100 (companion)":
+        return f"{row[column]:.2f}" if column in row else ""
     if column.startswith("judge"):
         judged = row.get("judge")
         if not judged or judged["correctness"] is None:
@@ -256,3 +263,15 @@ def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def format_motion(result: Mapping[str, Any]) -> str:
+    """The motion-aware companion's lines of a ``score_captions(motion_aware=True)`` result, printed
+    under the official scores and named as not official."""
+    lines = [
+        f"motion-aware companion (not official): {result['motion_signature']}",
+        *(f"{key:<32}{result[key]:.4f}" for key in MOTION_SCORE_KEYS),
+        f"contradicted pairs: {result['motion_contradictions']} in "
+        f"{result['videos_with_motion_contradictions']} videos",
+    ]
+    return "\n".join(lines)

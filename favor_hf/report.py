@@ -101,11 +101,13 @@ def score_run(
     seed: int = SEED,
     records: list[dict[str, Any]] | None = None,
     official_hash_seed: int | None = None,
+    motion_aware: bool = False,
 ) -> RunScores:
     """Score one results file of ``favor-hf run`` with intervals (and, for captions, details and validity).
 
     ``caption_model`` and ``official_hash_seed`` set the caption score (default: those the run
     recorded, else those of :func:`favor_hf.caption.score_captions`); the result's ``signature`` names them.
+    ``motion_aware`` adds the motion-aware companion score (``motion_signature``).
 
     Raises:
         ReportError: the file is not a results file, or holds no finished item.
@@ -139,7 +141,15 @@ def score_run(
         options, notes = caption_score_choice(records, caption_model, official_hash_seed)  # default: as recorded
         references = [r["reference"] for r in answered]
         result = (
-            dict(score_captions([r["output"] for r in answered], references, return_details=True, **options))
+            dict(
+                score_captions(
+                    [r["output"] for r in answered],
+                    references,
+                    return_details=True,
+                    motion_aware=motion_aware,
+                    **options,
+                )
+            )
             if answered
             else {}
         )
@@ -282,6 +292,7 @@ def build_report(
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
     official_hash_seed: int | None = None,
+    motion_aware: bool = False,
 ) -> Report:
     """Score results files and pair them into rows: one per (model, sampling) with its MCQ and caption runs.
 
@@ -308,6 +319,7 @@ def build_report(
                     seed=seed,
                     records=records,
                     official_hash_seed=official_hash_seed,
+                    motion_aware=motion_aware,
                 )
             )
     return assemble_report(runs, judge_files, subsets=subsets, n_resamples=n_resamples, seed=seed)
@@ -392,6 +404,9 @@ def assemble_report(
             row["LLM-free x100"] = 100 * caption.scores["final_score"]
             low, high = caption.intervals["final_score"]
             row["LLM-free x100 low"], row["LLM-free x100 high"] = 100 * low, 100 * high
+            if "motion_signature" in caption.scores:
+                row["motion-aware x100 (companion)"] = 100 * caption.scores["motion_score"]
+                row["motion signature"] = caption.scores["motion_signature"]
             if caption.validity:
                 row["validity"] = {k: v for k, v in caption.validity.items() if k != "per_video"}
             if caption.caption_judge:

@@ -374,12 +374,14 @@ def score_records(
     judge: str = "official",
     caption_model: str | None = None,
     official_hash_seed: int | None = None,
+    motion_aware: bool = False,
 ) -> dict[str, Any]:
     """Score the finished lines of a results file; failed lines are counted, not scored.
 
     A caption run is scored with the caption model and hash seed it recorded unless
     ``caption_model``/``official_hash_seed`` are given (:func:`favor_hf.run_identity.caption_score_choice`);
-    ``notes`` then says where they depart from the run.
+    ``notes`` then says where they depart from the run. ``motion_aware`` adds the motion-aware
+    companion caption score (:mod:`favor_hf.caption.analysis.motion`).
 
     Returns the metric's scores plus ``answered`` and ``failed`` counts (and ``universe``,
     the size of the full item set).
@@ -394,7 +396,7 @@ def score_records(
         from favor_hf.caption import score_captions  # lazy: the caption metric imports scipy (a second)
 
         options, notes = caption_score_choice(records, caption_model, official_hash_seed)
-        scores = dict(score_captions(predictions, references, **options))
+        scores = dict(score_captions(predictions, references, motion_aware=motion_aware, **options))
         if notes:
             scores["notes"] = notes
     universe = (records[0].get("universe") or {}).get("items") if records else None

@@ -76,3 +76,15 @@ CITATION = """@misc{tu2025favor,
   archivePrefix={arXiv},
   primaryClass={cs.CV}
 }"""
+
+MOTION_SCORE_KEYS: tuple[str, ...] = (
+    "motion_camera_score",
+    "motion_subject_precision_score",
+    "motion_subject_recall_score",
+    "motion_subject_order_score",
+    "motion_chrono_precision_score",
+    "motion_chrono_recall_score",
+    "motion_chrono_order_score",
+    "motion_score",
+)
+"""The companion's scores: the seven parts of ``final_score`` with contradictions dropped, and their weighted sum."""

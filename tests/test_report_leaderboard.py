@@ -77,6 +77,9 @@ def test_caption_rows_show_validity_and_signature(board):
     assert row["group"].endswith(" · signature #" + hashlib.sha1(row["signature"].encode()).hexdigest()[:8])
     assert row["final_score" + leaderboard.INTERVAL].startswith("[")
     assert any("not the paper's" in note for note in board.notes)
+    assert 0.0 <= row["motion_score (companion)"] <= row["final_score"] + 1e-9  # companion beside, never ranking
+    assert any("motion-aware companion, not official" in note for note in board.notes)
+    assert "motion-aware x100 (companion)" in board.paper_table
 
 
 def test_the_paper_table_pairs_mcq_and_caption_runs(board):

@@ -12,6 +12,7 @@ from chat_server import ChatServer
 from favor_hf.app import clip_run, html_views, leaderboard
 from favor_hf.app.samples import SampleError, ensure_sample_runs, ensure_samples
 from favor_hf.app.uploads import UploadError, UploadLimits, sniff_container, validate_upload
+from favor_hf.schema import CAPTION_SCORE_KEYS
 
 
 def _write_clip(
@@ -227,7 +228,11 @@ def test_caption_score_and_alignment_of_a_flow_caption(samples):
     assert "Camera motion segments" in view and "What the extractor read" in view
     scores = html_views.scores_html(result, result["model_name"])
     assert f'data-key="final_score">{result["final_score"]:.3f}<' in scores
-    assert all(f'data-key="{key}"' in scores for key in result if key.endswith("_score"))
+    assert all(f'data-key="{key}"' in scores for key in CAPTION_SCORE_KEYS)
+    assert scores.count("data-key=") == len(CAPTION_SCORE_KEYS)  # the companion's keys are data-motion-key
+    assert all(
+        f'data-motion-key="{key}"' in scores for key in result if key.startswith("motion_") and key.endswith("_score")
+    )
     assert result["signature"].startswith("favor_caption|") and f"signature: {result['signature']}" in scores
 
 

@@ -309,8 +309,9 @@ def check_caption_model(name: str, public: bool) -> str:
 def score_caption(caption: str, clip: dict[str, Any], caption_model: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Score ``caption`` against ``clip``'s annotations with the LLM-free metric.
 
-    Returns the result of :func:`favor_hf.caption.score_captions` (13 scores and
-    ``model_name``) and the clip's details (``extraction``, ``alignment``).
+    Returns the result of :func:`favor_hf.caption.score_captions` (13 scores, the
+    motion-aware companion and ``model_name``) and the clip's details (``extraction``,
+    ``alignment``, ``motion_contradictions``).
 
     Raises:
         ModelUnavailable: the embedding model, word lists or NLTK data cannot be loaded.
@@ -321,7 +322,9 @@ def score_caption(caption: str, clip: dict[str, Any], caption_model: str) -> tup
 
     reference = {key: clip.get(key, "") for key in ANNOTATION_FIELDS}
     try:
-        result = score_captions([caption], [reference], model_name=caption_model, return_details=True)
+        result = score_captions(
+            [caption], [reference], model_name=caption_model, return_details=True, motion_aware=True
+        )
     except ResourceError as err:  # the embedding model, the word lists or NLTK data are missing
         message = in_flags(str(err), {"model_name=": "the Embedding model field", "dictionary_path=": None})
         raise ModelUnavailable(f"the caption score cannot run here: {message}") from err

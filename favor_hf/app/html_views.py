@@ -17,11 +17,12 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_NAMES
+from favor_hf.schema import CAPTION_SCORE_KEYS, MOTION_SCORE_KEYS, TASK_NAMES
 
 CSS = """
 .favor-view { font-size: 14px; line-height: 1.4; }
@@ -37,6 +38,8 @@ CSS = """
 .favor-view .tag.matched { background: #16a34a; color: #fff; }
 .favor-view .tag.missed { background: #dc2626; color: #fff; }
 .favor-view .tag.invented { background: #d97706; color: #fff; }
+.favor-view .contradiction { background: #fce7f3; color: #831843; }
+.favor-view .tag.contradiction { background: #be185d; color: #fff; }
 .favor-view .sim { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .favor-view .final { font-size: 40px; font-weight: 700; }
 .favor-view .score-grid { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
@@ -53,7 +56,9 @@ CSS = """
 LEGEND = (
     '<p><span class="tag matched">matched</span> ground truth and caption agree (similarity shown) '
     '<span class="tag missed">missed</span> in the ground truth, not in the caption '
-    '<span class="tag invented">invented</span> in the caption, not in the ground truth</p>'
+    '<span class="tag invented">invented</span> in the caption, not in the ground truth '
+    '<span class="tag contradiction">contradiction</span> matched by the official score, but the two sides name '
+    "opposite directions or actions, or one denies the other: not a match for the motion-aware companion</p>"
 )
 
 
@@ -148,8 +153,26 @@ def scores_html(scores: Mapping[str, Any], model_name: str) -> str:
         f'<div>final_score <span class="final" data-key="final_score">{final:.3f}</span> '
         f'<span class="muted">embeddings: {escape(model_name)}</span></div>'
         f'<div class="score-grid">{"".join(boxes)}</div>'
-        f'<div class="muted score-signature">signature: {escape(str(scores.get("signature", "")))}</div>',
+        f'<div class="muted score-signature">signature: {escape(str(scores.get("signature", "")))}</div>'
+        + _motion_line(scores),
         "caption-scores",
+    )
+
+
+def _motion_line(scores: Mapping[str, Any]) -> str:
+    """The motion-aware companion score and its parts under the official ones, labelled as not official."""
+    if "motion_signature" not in scores:
+        return ""
+    parts = " · ".join(
+        f"{escape(key.removeprefix('motion_').removesuffix('_score').replace('_', ' '))} "
+        f'<span class="sim" data-motion-key="{key}">{float(scores[key]):.3f}</span>'
+        for key in MOTION_SCORE_KEYS[:-1]
+    )
+    return (
+        f'<div>motion-aware companion (not official) <b class="sim" data-motion-key="motion_score">'
+        f"{float(scores['motion_score']):.3f}</b> "
+        f'<span class="muted">{escape(str(scores["motion_signature"]))}</span></div>'
+        f'<div class="muted">{parts}</div>'
     )
 
 
@@ -182,9 +205,10 @@ def _pairs_table(
             pred_tag = (
                 _subject_tag(predicted_subjects, pair["predicted_indices"][0]) if pair["predicted_indices"] else ""
             )
+            css, tag = ("contradiction", pair["contradiction"]) if pair.get("contradiction") else ("matched", "matched")
             rows.append(
-                f'<tr class="matched"><td>{escape(_clean(pair["reference"]))}{gt_tag}</td>'
-                f'<td><span class="tag matched">matched</span> <span class="sim">{pair["similarity"]:.2f}</span></td>'
+                f'<tr class="{css}"><td>{escape(_clean(pair["reference"]))}{gt_tag}</td>'
+                f'<td><span class="tag {css}">{escape(tag)}</span> <span class="sim">{pair["similarity"]:.2f}</span></td>'
                 f"<td>{escape(_clean(pair['predicted']))}{pred_tag}</td></tr>"
             )
         if index in missed:
@@ -321,12 +345,39 @@ def extraction_html(extraction: Mapping[str, Any]) -> str:
     return f"<details><summary>What the extractor read from the caption</summary><table>{rows}</table></details>"
 
 
-def alignment_html(alignment: Mapping[str, Any], extraction: Mapping[str, Any] | None = None) -> str:
-    """Ground truth next to the caption for camera motion, each subject's actions and the chronology."""
+def _mark_contradictions(
+    alignment: Mapping[str, Any], contradictions: Sequence[Mapping[str, Any]]
+) -> Mapping[str, Any]:
+    """A copy of ``alignment`` whose contradicted matched pairs carry ``contradiction`` (the axis, or "negation")."""
+    from favor_hf.caption.analysis.motion import matched_pairs
+
+    labels = {(c["part"], c["predicted"], c["reference"]): c.get("axis") or c["kind"] for c in contradictions}
+    marked = copy.deepcopy(dict(alignment))
+    for part, pair in matched_pairs(marked):
+        label = labels.get((part, pair["predicted"], pair["reference"]))
+        if label:
+            pair["contradiction"] = f"contradiction: {label}"  # type: ignore[index]
+    return marked
+
+
+def alignment_html(
+    alignment: Mapping[str, Any],
+    extraction: Mapping[str, Any] | None = None,
+    contradictions: Sequence[Mapping[str, Any]] | None = None,
+) -> str:
+    """Ground truth next to the caption for camera motion, each subject's actions and the chronology;
+    ``contradictions`` (a video's ``motion_contradictions``) are shown as such, not as matches."""
     if "error" in alignment:
         return _wrap(f'<p class="bad">{escape(alignment["error"])}</p>', "alignment-view")
+    verdict = verdict_html(alignment)
+    if contradictions is not None:
+        alignment = _mark_contradictions(alignment, contradictions)
+        verdict += (
+            f'<p class="{"contradiction" if contradictions else "muted"}">Contradicted pairs (motion-aware companion, '
+            f"not official): {len(contradictions)}</p>"
+        )
     body = [
-        verdict_html(alignment),
+        verdict,
         LEGEND,
         _camera_section(alignment["camera"]),
         _subjects_section(alignment["subjects"]),

@@ -4,8 +4,8 @@ Each ``*.jsonl`` file is scored by :func:`favor_hf.report.score_run` (the code b
 ``favor-hf report``: the final line of every item, 95 % intervals resampling videos, and
 for captions the ceiling/floor scores and direction conflicts); scores are cached per file
 until the file changes. MCQ runs give one row of per-task accuracies, each with its interval;
-caption runs one row of the 13 caption scores with the interval, validity figures and the
-score signature.
+caption runs one row of the 13 caption scores with the interval, validity figures, the
+motion-aware companion score (not official; ranks follow ``final_score``) and the score signature.
 
 Runs are ranked only against comparable runs: rows carry a ``group`` (the item set, from the
 ``universe`` of every results line, and for captions a digest of the score ``signature``,
@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from favor_hf.caption.analysis.motion import MOTION_RULE_VERSION
 from favor_hf.render import format_interval
 from favor_hf.report import RunScores, assemble_report, score_run
 from favor_hf.report_inputs import ReportError, load_final_records
@@ -85,7 +86,11 @@ def score_file(path: Path, judge: str = "official", caption_model: str | None = 
         if key in _CACHE:
             return _CACHE[key]
     records = load_final_records(path)
-    run = score_run(path, judge=judge, caption_model=caption_model, records=records) if records else None
+    run = (
+        score_run(path, judge=judge, caption_model=caption_model, records=records, motion_aware=True)
+        if records
+        else None
+    )
     with _CACHE_LOCK:
         for old in [k for k in _CACHE if k[0] == key[0] and k[1:3] != key[1:3]]:
             del _CACHE[old]  # an earlier version of the file
@@ -124,6 +129,7 @@ def _caption_row(run: RunScores) -> dict[str, Any]:
             "floor (generic)": rounded(validity.get("floor_generic")),
             "normalised (ours)": rounded(validity.get("normalised")),
             "direction conflicts": validity.get("direction_conflicts"),
+            "motion_score (companion)": rounded(scores.get("motion_score")),
             "signature": scores.get("signature") or "(none recorded)",
         }
     )
@@ -221,6 +227,7 @@ def build_leaderboard(
         "final_score",
         "final_score" + INTERVAL,
         *VALIDITY_COLUMNS,
+        "motion_score (companion)",
         *CAPTION_COLUMNS[1:],
         "signature",
     ]
@@ -243,6 +250,11 @@ def build_leaderboard(
         notes.append(
             "ceiling = score of the reference caption, floor = score of a constant generic caption, on the "
             "same videos; normalised = (score - floor) / (ceiling - floor): favor-hf's, not the paper's"
+        )
+        notes.append(
+            "motion_score (companion) is favor-hf's motion-aware companion, not official: matched pairs that name "
+            "opposite directions or actions, or deny each other, count as contradictions (signature cfg:...+"
+            f"{MOTION_RULE_VERSION}); ranks follow the official final_score"
         )
     paper_table = assemble_report(runs, strict=False).markdown() if runs else ""
     return Leaderboard(mcq, caption, chart_data(mcq), problems, files, notes, paper_table)

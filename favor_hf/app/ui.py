@@ -152,7 +152,9 @@ def build_demo(settings: SpaceSettings) -> gr.Blocks:
         return (
             html_views.scores_html(result, result["model_name"])
             + html_views.parse_warnings_html(guards.annotation_warnings(clip)),
-            html_views.alignment_html(details["alignment"], details.get("extraction")),
+            html_views.alignment_html(
+                details["alignment"], details.get("extraction"), details.get("motion_contradictions")
+            ),
         )
 
     def run_caption(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from favor_hf.cli.flags import SCORE_CAPTIONS_FLAGS, add_hash_seed_option, fail
+from favor_hf.cli.flags import SCORE_CAPTIONS_FLAGS, add_hash_seed_option, add_motion_aware_option, fail
 from favor_hf.data.favor_json import (
     VIDEO_PERSPECTIVE,
     DataError,
@@ -49,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=64, help="strings per embedding batch")
     parser.add_argument("--device", help="torch device for the model, e.g. cpu or cuda")
     add_hash_seed_option(parser)
+    add_motion_aware_option(parser)
     parser.add_argument(
         "--subset",
         action="store_true",
@@ -114,18 +115,21 @@ def _pair_videos(predictions: dict[str, Any], references: dict[str, Any], subset
     return videos
 
 
-def _write_csv(path: Path, videos: list[str], details: list[dict[str, Any]]) -> None:
+def _write_csv(path: Path, videos: list[str], details: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["video_id", *CAPTION_SCORE_KEYS])
+        writer.writerow(["video_id", *keys])
         for video, detail in zip(videos, details):
-            writer.writerow([video, *(f"{detail[key]:.6f}" for key in CAPTION_SCORE_KEYS)])
+            writer.writerow([video, *(f"{detail[key]:.6f}" for key in keys)])
 
 
 def _score_captions(args: argparse.Namespace) -> int:
     from favor_hf.caption import DEFAULT_MODEL, CaptionInputError, CaptionScoreConfig, score_captions
+    from favor_hf.caption.analysis.motion import motion_summary
     from favor_hf.caption.score.embed import check_sentence_model
+    from favor_hf.render import format_motion
     from favor_hf.resources import ResourceError
+    from favor_hf.schema import MOTION_SCORE_KEYS
 
     try:
         predictions = _load_predictions(args.predictions)
@@ -147,6 +151,7 @@ def _score_captions(args: argparse.Namespace) -> int:
             device=args.device,
             show_progress=True,
             official_hash_seed=args.official_hash_seed,
+            motion_aware=args.motion_aware,
         )
     except (CaptionInputError, ResourceError) as err:  # fixed by changing an input or a flag: status 2
         return fail(str(err), SCORE_CAPTIONS_FLAGS, status=2)
@@ -159,13 +164,18 @@ def _score_captions(args: argparse.Namespace) -> int:
         "config": config.to_dict(),
         "videos": dict(zip(videos, result["details"])),
     }
+    motion = motion_summary(result)
+    if motion:
+        output["motion_aware"] = motion
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # backslashreplace writes a lone surrogate as the JSON escape \udXXX that reads back the same
     args.out.write_text(json.dumps(output, indent=1, ensure_ascii=False), encoding="utf-8", errors="backslashreplace")
     if args.csv:
-        _write_csv(args.csv, videos, result["details"])
+        _write_csv(args.csv, videos, result["details"], CAPTION_SCORE_KEYS + (MOTION_SCORE_KEYS if motion else ()))
     print(f"model: {result['model_name']}  videos: {result['num_videos']}")
     print(f"signature: {result['signature']}")
     for key, value in means.items():
         print(f"{key:<26}{value:.4f}")
+    if motion:
+        print(format_motion(result))
     return 0

@@ -72,6 +72,17 @@ def add_hash_seed_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_motion_aware_option(parser: argparse.ArgumentParser) -> None:
+    """``--motion-aware``: the motion-aware companion caption score beside the official one."""
+    parser.add_argument(
+        "--motion-aware",
+        action="store_true",
+        help="also compute the motion-aware companion caption score (not official: contradicted pairs such as "
+        "'pans left' vs 'pans right' or a negated action are not matches; signature cfg:...+motion-v1); "
+        "the official scores are unchanged",
+    )
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer of at least 1."""
     value = int(text)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from favor_hf.cli.flags import add_hash_seed_option, fail
+from favor_hf.cli.flags import add_hash_seed_option, add_motion_aware_option, fail
 from favor_hf.environment import environment, environment_line
 from favor_hf.schema import MCQ_JUDGES
 
@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="skip the caption ceiling/floor scores (three extra scorings of the run's videos)",
     )
     add_hash_seed_option(report)
+    add_motion_aware_option(report)
     _add_bootstrap_options(report)
     report.set_defaults(func=_report, official_hash_seed=None)  # None: the seed each run recorded
 
@@ -82,6 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--caption-model", default=None, help="caption runs: sentence-transformers model of the caption score"
     )
     add_hash_seed_option(compare)
+    add_motion_aware_option(compare)
     _add_bootstrap_options(compare)
     compare.set_defaults(func=_compare, official_hash_seed=None)
 
@@ -121,6 +123,7 @@ def _report(args: argparse.Namespace) -> int:
             n_resamples=args.resamples,
             seed=args.seed,
             official_hash_seed=args.official_hash_seed,
+            motion_aware=args.motion_aware,
         )
     except (ReportError, ResourceError, ValueError) as err:
         return fail(str(err) + ("\n(for a bad --subsets file, fix or drop --subsets)" if args.subsets else ""))
@@ -157,8 +160,10 @@ def _compare(args: argparse.Namespace) -> int:
             validity=False,
             records=run_records,
             official_hash_seed=args.official_hash_seed,
+            motion_aware=args.motion_aware,
         )
-        return {r["id"]: d["final_score"] for r, d in zip(run.answered, run.details)}
+        key = "motion_score" if args.motion_aware else "final_score"
+        return {r["id"]: d[key] for r, d in zip(run.answered, run.details)}
 
     try:
         records_a, records_b = load_final_records(args.a), load_final_records(args.b)
@@ -169,6 +174,8 @@ def _compare(args: argparse.Namespace) -> int:
             comparison = compare_runs(records_a, records_b, judge=args.judge, **options)
     except (ComparisonError, ReportError, ResourceError) as err:
         return fail(str(err))
+    if args.motion_aware:
+        print("caption runs compared on the motion-aware companion score (motion_score, not official)")
     print(comparison.format())
     if args.json is not None:
         record = {**comparison.to_dict(), "environment": environment()}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from favor_hf.cli.flags import (
     add_hash_seed_option,
+    add_motion_aware_option,
     add_sampling_options,
     fail,
     positive_int,
@@ -123,6 +124,7 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
         "--caption-model", default=None, help="sentence-transformers model of the caption score (name or local path)"
     )
     add_hash_seed_option(parser)
+    add_motion_aware_option(parser)
     parser.add_argument(
         "--json",
         type=Path,
@@ -211,6 +213,7 @@ def _run(args: argparse.Namespace) -> int:
                 judge=args.judge,
                 caption_model=args.caption_model,
                 official_hash_seed=args.official_hash_seed,
+                motion_aware=args.motion_aware,
             )
         except (ResourceError, ValueError) as err:
             print(summary.format())
@@ -250,7 +253,12 @@ def _score(args: argparse.Namespace) -> int:
         return fail(f"{args.results} holds {task} results, not {args.task}")
     try:
         scores = score_records(
-            finals, task, judge=args.judge, caption_model=args.caption_model, official_hash_seed=args.official_hash_seed
+            finals,
+            task,
+            judge=args.judge,
+            caption_model=args.caption_model,
+            official_hash_seed=args.official_hash_seed,
+            motion_aware=args.motion_aware,
         )
     except (ResourceError, ValueError) as err:
         return fail(f"scoring failed: {err}")

@@ -47,6 +47,11 @@ Args:
     device (str): torch device of the model.
     official_hash_seed (int): step 1 equals the official run under this PYTHONHASHSEED.
         Default 0.
+    motion_aware (bool): also compute the motion-aware companion score (not official): a
+        matched pair whose sides name opposite directions (pans left / pans right), opposite
+        actions (sits down / stands up) or deny each other (does not move / moves) is a
+        contradiction, not a match. Adds motion_score, its parts, motion_contradictions and
+        motion_signature; the 13 official scores and signature are unchanged. Default False.
 Returns:
     camera_motion_score, camera_precision_score, camera_recall_score, camera_order_score,
     subject_action_score, subject_precision_score, subject_recall_score, subject_order_score,
@@ -57,6 +62,10 @@ Returns:
     signature (str): what decides the numbers (favor-hf version, model and weights hash,
         word lists, NLTK data, hash seed, configuration); equal signatures, comparable scores.
     details (list of dict): with return_details=True only.
+    motion_score, motion_camera_score, motion_subject_precision_score,
+    motion_subject_recall_score, motion_subject_order_score, motion_chrono_precision_score,
+    motion_chrono_recall_score, motion_chrono_order_score (float), motion_contradictions,
+    videos_with_motion_contradictions (int), motion_signature (str): with motion_aware=True only.
 Examples:
     >>> favor_caption = evaluate.load("favor_caption")
     >>> reference = {"camera_motion": "Camera pans left",
@@ -123,6 +132,7 @@ class FavorCaption(evaluate.Metric):
         batch_size=64,
         device=None,
         official_hash_seed=0,
+        motion_aware=False,
     ):
         return score_captions(
             predictions,
@@ -134,4 +144,5 @@ class FavorCaption(evaluate.Metric):
             batch_size=batch_size,
             device=device,
             official_hash_seed=official_hash_seed,
+            motion_aware=motion_aware,
         )

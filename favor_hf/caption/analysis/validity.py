@@ -13,8 +13,9 @@ score is reported beside three scores on the **same videos** (our convention, no
 
 :func:`direction_conflicts` lists the matched pairs (camera segments, subject actions,
 chronological actions) whose two sides name opposite directions (left/right, up/down,
-in/out, forward/backward, clockwise/counter-clockwise, opening/closing): pairs the score
-counted as agreeing although they contradict each other.
+forward/backward, ... : the axes of :mod:`favor_hf.caption.analysis.motion`): pairs the
+score counted as agreeing although they contradict each other. The motion-aware companion
+score of that module drops such pairs (and negated ones) from the match.
 
 Example:
     >>> direction_conflicts({"camera": {"matched": [
@@ -24,59 +25,14 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from favor_hf.caption.analysis.motion import matched_pairs, opposite_axis
 from favor_hf.caption.score.captions import score_captions
 from favor_hf.prompts import GENERIC_CAPTION
 
-DIRECTION_AXES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "left/right": (frozenset({"left", "leftward", "leftwards"}), frozenset({"right", "rightward", "rightwards"})),
-    "up/down": (
-        frozenset({"up", "upward", "upwards", "upper", "rises", "raises", "ascends"}),
-        frozenset({"down", "downward", "downwards", "lower", "lowers", "descends"}),
-    ),
-    "in/out": (
-        frozenset({"in", "into", "inward", "inwards", "enters"}),
-        frozenset({"out", "outward", "outwards", "exits"}),
-    ),
-    "forward/backward": (frozenset({"forward", "forwards", "ahead"}), frozenset({"backward", "backwards", "back"})),
-    "clockwise/counter-clockwise": (
-        frozenset({"clockwise"}),
-        frozenset({"counterclockwise", "counter-clockwise", "anticlockwise", "anti-clockwise"}),
-    ),
-    "opening/closing": (
-        frozenset({"open", "opens", "opening", "opened"}),
-        frozenset({"close", "closes", "closing", "closed", "shuts", "shut"}),
-    ),
-}
-"""Opposite word sets per axis; a pair conflicts when one side uses only one set and the other only the other."""
-
-_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
-
-
-def _words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower()))
-
-
-def opposite_axis(predicted: str, reference: str) -> str | None:
-    """The first axis on which the two phrases name opposite directions, or None."""
-    pred, ref = _words(predicted), _words(reference)
-    for axis, (one, other) in DIRECTION_AXES.items():
-        pred_one, pred_other = bool(pred & one), bool(pred & other)
-        ref_one, ref_other = bool(ref & one), bool(ref & other)
-        if pred_one != pred_other and ref_one != ref_other and pred_one != ref_one:
-            return axis
-    return None
-
-
-def _matched_pairs(alignment: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    pairs = [("camera", pair) for pair in (alignment.get("camera") or {}).get("matched", [])]
-    for subject in (alignment.get("subjects") or {}).get("actions", []):
-        pairs += [("subject actions", pair) for pair in subject.get("matched", [])]
-    pairs += [("chronology", pair) for pair in (alignment.get("chronology") or {}).get("matched", [])]
-    return pairs
+__all__ = ["direction_conflicts", "normalised_score", "opposite_axis", "validity_summary"]
 
 
 def direction_conflicts(alignment: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -85,7 +41,7 @@ def direction_conflicts(alignment: Mapping[str, Any]) -> list[dict[str, Any]]:
     Each is ``{"part", "predicted", "reference", "similarity", "axis"}``.
     """
     conflicts = []
-    for part, pair in _matched_pairs(alignment):
+    for part, pair in matched_pairs(alignment):
         axis = opposite_axis(pair["predicted"], pair["reference"])
         if axis:
             conflicts.append(

@@ -332,6 +332,7 @@ def score_captions(
     device: str | None = None,
     show_progress: bool = False,
     official_hash_seed: int = DEFAULT_HASH_SEED,
+    motion_aware: bool = False,
 ) -> dict[str, Any]:
     """Score free-form captions against FAVOR annotations with the LLM-free metric.
 
@@ -350,6 +351,11 @@ def score_captions(
         device: torch device for the model.
         show_progress: progress bars for extraction, embedding and scoring.
         official_hash_seed: step 1 equals the official run under this ``PYTHONHASHSEED``.
+        motion_aware: also compute the motion-aware companion
+            (:mod:`favor_hf.caption.analysis.motion`): its means, ``motion_contradictions``,
+            ``videos_with_motion_contradictions`` and ``motion_signature``; with details, each
+            video's companion scores and contradicted pairs. The 13 official scores and
+            ``signature`` are unchanged.
 
     Returns:
         The mean of each of the 13 scores, ``num_videos``, ``model_name`` (the model used)
@@ -404,6 +410,13 @@ def score_captions(
         model_name=used_model,
         signature=score_signature(model, used_model, word_lists, config, official_hash_seed),
     )
+    if motion_aware:
+        from favor_hf.caption.analysis.motion import add_motion_scores, motion_signature
+
+        captions = [prediction if isinstance(prediction, str) else None for prediction in predictions]
+        result.update(
+            add_motion_scores(details, config, captions), motion_signature=motion_signature(result["signature"])
+        )
     if return_details:
         result["details"] = details
     return result
