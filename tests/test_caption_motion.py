@@ -229,7 +229,7 @@ def test_evaluate_module_passes_motion_aware():
     assert "motion_score" not in plain and plain["signature"] == direct["signature"]
 
 
-@pytest.mark.filterwarnings("ignore::favor_hf.data.records.FavorDataWarning")
+@pytest.mark.filterwarnings("ignore::favor_hf.data.favor_json.FavorDataWarning")
 def test_score_report_and_compare_commands_with_motion_aware(tmp_path):
     from test_stats import run_random, write_bench
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from favor_hf.app.guards import SpaceError, parse_json
 from favor_hf.models import load_adapter
 from favor_hf.models.base import ModelAdapter, ModelInput
 from favor_hf.schema import ANNOTATION_FIELDS
@@ -47,10 +48,6 @@ def is_hub_id(name: str) -> bool:
 
 Progress = Callable[[float, str], None]
 """``progress(fraction, description)``: how long work reports how far it got."""
-
-
-class SpaceError(RuntimeError):
-    """A run on a clip failed in a way the user can act on; the message says how."""
 
 
 class ModelUnavailable(SpaceError):
@@ -168,7 +165,6 @@ def attach_record(clip: dict[str, Any], text: str) -> dict[str, Any]:
     Raises:
         ValueError: the text is not JSON or not a valid FAVOR video record (message says which field).
     """
-    from favor_hf.app.guards import parse_json
     from favor_hf.data.favor_json import LoadReport, parse_video_record
 
     raw = parse_json(text)

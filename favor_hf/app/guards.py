@@ -16,7 +16,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from favor_hf.app.clip_run import SpaceError
+
+class SpaceError(RuntimeError):
+    """A run on a clip failed in a way the user can act on; the message says how."""
 
 
 class InputTooLarge(SpaceError):
