@@ -2,11 +2,12 @@
 
 Every line is one attempt at one item (``id``) and carries what identifies the run
 (:data:`RUN_KEYS`: task, model, frame sampling, the item universe and how frames reached the
-model, ``video_input``) next to the
+model, ``video_input``, and ``share_video_prefix``) next to the
 item's ``output`` or ``error``, its ``reference`` (what the metric compares it with) and
 ``timing``: ``frames_s`` to get its frames (a video is decoded once, so its later
 questions show about 0), ``model_s`` of the adapter call that answered it and ``batch``,
-the inputs of that call. The file is only ever appended to, so a crash can damage at
+the inputs of that call; and ``usage`` where the adapter knows it (vision-encoder calls,
+prefilled and cached prompt tokens). The file is only ever appended to, so a crash can damage at
 most its last line:
 
 - a last line without its newline (or not valid JSON) is *torn*: :class:`ResultsStore`
@@ -36,8 +37,10 @@ try:
 except ImportError:  # Windows: no advisory locks, one writer is the user's job
     fcntl = None  # type: ignore[assignment]
 
-RUN_KEYS: tuple[str, ...] = ("task", "model", "sampling", "universe", "video_input")
+RUN_KEYS: tuple[str, ...] = ("task", "model", "sampling", "universe", "video_input", "share_video_prefix")
 """Fields that must agree between all lines of one results file."""
+RUN_KEY_DEFAULTS: dict[str, Any] = {"share_video_prefix": False}
+"""Values of run keys that lines written before the key existed leave out."""
 TASKS: tuple[str, ...] = ("mcq", "caption")
 """Values of a run's ``task``."""
 FRAME_PRESETS: tuple[int, ...] = (8, 16, 32, 64)
@@ -110,14 +113,15 @@ def final_records(records: Iterable[dict[str, Any]], source: str) -> dict[str, d
 
 def run_identity(record: dict[str, Any]) -> dict[str, Any]:
     """The :data:`RUN_KEYS` fields of a line."""
-    return {key: record.get(key) for key in RUN_KEYS}
+    return {key: record.get(key, RUN_KEY_DEFAULTS.get(key)) for key in RUN_KEYS}
 
 
 def check_identity(records: Iterable[dict[str, Any]], expected: dict[str, Any], source: str) -> None:
     """Raise unless every line has the run identity ``expected``: runs are never mixed silently."""
+    expected = {**RUN_KEY_DEFAULTS, **expected}
     for record in records:
         for key in RUN_KEYS:  # a key absent on both sides (lines of other tools) agrees
-            if record.get(key) != expected.get(key):
+            if record.get(key, RUN_KEY_DEFAULTS.get(key)) != expected.get(key):
                 raise ResultsError(
                     f"{source}: item {record['id']!r} was run with {key} = {record.get(key)!r}, this run has "
                     f"{key} = {expected.get(key)!r}. One results file holds one run: pass the same options, or "

@@ -32,6 +32,9 @@ class ModelInput:
         item_id: the item this request answers (question key or video name), for logs.
         meta: free-form extras an adapter may use (e.g. ``options`` and ``task_type`` of an MCQ).
         clip: the sampled clip behind ``frames`` (indices, timestamps, processor metadata), when sampled.
+        usage: what answering it cost, filled by the adapter where it knows: ``vision_calls`` (vision
+            encoder runs), ``prefill_tokens`` (prompt tokens computed), ``cached_tokens`` (prompt tokens
+            taken from a cache).
     """
 
     prompt: str
@@ -40,6 +43,7 @@ class ModelInput:
     item_id: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     clip: Clip | None = None
+    usage: dict[str, int] = field(default_factory=dict)
 
 
 class ModelAdapter(ABC):
@@ -48,13 +52,17 @@ class ModelAdapter(ABC):
     Subclasses set ``name`` (``"ADAPTER:ID"`` as given on the command line) and implement
     :meth:`generate`, which answers a batch; ``max_batch_size`` says how many inputs one
     call may take (1 where the backend cannot batch); ``video_input`` how frames reach the
-    model (``"images"``, ``"video"``, or ``"none"``), recorded in every result line.
+    model (``"images"``, ``"video"``, or ``"none"``), recorded in every result line;
+    ``share_video_prefix`` whether a video's questions reuse its encoding and prompt prefix (the
+    runner then sends them back to back), also recorded; ``notes`` what the run's output should say once.
     """
 
     name: str = "model"
     max_batch_size: int = 1
     needs_frames: bool = True
     video_input: str = "images"
+    share_video_prefix: bool = False
+    notes: tuple[str, ...] = ()
 
     @abstractmethod
     def generate(self, inputs: list[ModelInput]) -> list[str]:
