@@ -247,6 +247,7 @@ class TransformersAdapter(ModelAdapter):
         """Drop the model and free GPU memory."""
         import torch
 
+        self._sharing = None  # the kept prefix cache
         del self.model
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
