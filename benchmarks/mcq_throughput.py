@@ -10,10 +10,11 @@
 
 The model is the tests' tiny random Qwen2.5-VL (``tests/tiny_vlm.py``, fp32, CPU); the clips are
 synthetic, ``--seconds`` long at 448x336, so at the official preset the video gives about ten
-times as many tokens as the question (2,880 visual tokens against about 290 question tokens
+times as many tokens as the question (2,880 visual tokens against about 280 question tokens
 with the tiny tokenizer; at the official runs a 7B's prompt is about 10:1 too). Prints, per way:
-questions per second, vision-encoder calls, prefilled and cached prompt tokens per question, and
-whether the answers equal the official loop's.
+questions per second, vision-encoder calls, prefilled and cached prompt tokens per question,
+whether the answers equal the official loop's, and the largest difference between the logits of
+any generated step of the first video's questions with and without sharing.
 
 Usage: python benchmarks/mcq_throughput.py [--videos 3] [--seconds 30] [--batch-size 4] [--max-new-tokens 16]
 """
@@ -91,6 +92,26 @@ def favor_run(model_path: str, data: Path, out: Path, share: bool, args: argpars
     return answers, {"seconds": summary.seconds, **{key: float(value) for key, value in summary.usage.items()}}
 
 
+def logit_difference(model_path: str, data: Path, args: argparse.Namespace) -> float:
+    """Largest |shared - full prompt| logit over every generated step of the first video's questions."""
+    items = build_items(load_video_records(data), "mcq")
+    items = [item for item in items if item["video"] == items[0]["video"]]
+    clip = Sampling(official=True).clip(items[0]["video_path"])
+    options = {"device": "cpu", "dtype": "float32", "max_new_tokens": args.max_new_tokens}
+    full = load_adapter(f"transformers:{model_path}", batch_size=1, **options)
+    shared = load_adapter(f"transformers:{model_path}", batch_size=args.batch_size, share_video_prefix=True, **options)
+    requests = [ModelInput(prompt=item["prompt"], frames=clip.frames, clip=clip) for item in items]
+    want = [full.answer_logits([request])[1][0] for request in requests]
+    got = [
+        steps
+        for start in range(0, len(requests), args.batch_size)
+        for steps in shared.answer_logits(requests[start : start + args.batch_size])[1]
+    ]
+    return max(
+        float((a - b).abs().max()) if a.shape == b.shape else float("inf") for a, b in zip(want, got, strict=True)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--videos", type=int, default=3)
@@ -109,6 +130,7 @@ def main() -> None:
         results = {"official loop": official_loop(model_path, items, args.max_new_tokens)}
         results["favor-hf today"] = favor_run(model_path, root / "data", root / "today.jsonl", False, args)
         results["favor-hf shared"] = favor_run(model_path, root / "data", root / "shared.jsonl", True, args)
+        difference = logit_difference(model_path, root / "data", args)
     reference, base = results["official loop"][0], results["official loop"][1]
     rows = []
     for name, (answers, stats) in results.items():
@@ -126,6 +148,7 @@ def main() -> None:
         )
     header = ("way", "questions/s", "speed-up", "vision calls", "prefilled/question", "cached/question", "same answers")
     print("\n".join(aligned_rows(header, rows)))
+    print(f"largest logit difference, shared vs full prompt (fp32, every step of the first video): {difference:.2e}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

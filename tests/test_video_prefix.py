@@ -21,11 +21,11 @@ OPTIONS = {"device": "cpu", "dtype": "float32", "max_new_tokens": 8}
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
-    """Two 4 s synthetic FAVOR clips with 6 and 8 questions."""
+    """Two 12 s synthetic FAVOR clips: 8 frames of them give time positions past where the question starts."""
     from favor_hf.synth import make_synthetic_benchmark
 
     root = tmp_path_factory.mktemp("synth")
-    make_synthetic_benchmark(root, n=2, seed=3, seconds=4.0, progress=False)
+    make_synthetic_benchmark(root, n=2, seed=3, seconds=12.0, progress=False)
     return root
 
 

@@ -17,7 +17,9 @@ Rules that keep the answers those of the full prompt (tests compare every step's
 - pixel values reach only the prefix's forward pass; ``generate`` gets token ids and a mask;
 - Qwen-VL keeps its multimodal rotary offset (``rope_deltas``) on the model between calls;
   it is set to the prefix's before every ``generate`` (the stale-offset trap of transformers
-  PRs #36013 and #43952).
+  PRs #36013 and #43952), computed by the model's position rule for a text token after the
+  prefix: the offset the model itself keeps after a prefill is taken from the largest
+  position, which a video's time positions can push past where the following text starts.
 
 Families outside :data:`SHARED_PREFIX_FAMILIES` (each checked by a test) take the unshared path.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -66,6 +69,29 @@ def video_key(request: ModelInput) -> str:
     if request.frames is not None:
         return hashlib.sha256(request.frames.tobytes()).hexdigest()
     return ""
+
+
+def _text_offset(inner: Any, batch: Any, text_token: int) -> torch.Tensor:
+    """Qwen-VL's rotary offset for text after the prefix: the position of a text token put after it, minus its index.
+
+    Neither the offset the model keeps after the prefix (largest position + 1 - length) nor the
+    last token's position + 1: a video's time positions can run past where the text after it
+    starts, and the vision markers take the video's positions. The model's own position rule,
+    run on the prefix plus one text token, gives the offset the full prompt has.
+    """
+    import torch
+
+    names = inspect.signature(inner.get_rope_index).parameters
+    length = batch["input_ids"].shape[1]
+    extended = {}
+    for name, value in batch.items():
+        if name in names and isinstance(value, torch.Tensor) and value.dim() == 2 and value.shape[1] == length:
+            column = value.new_full((1, 1), text_token if name == "input_ids" else int(name == "attention_mask"))
+            extended[name] = torch.cat([value, column], dim=1)
+        elif name in names:
+            extended[name] = value
+    positions, _ = inner.get_rope_index(**extended)
+    return positions[0, :, -1:] - length
 
 
 @dataclass
@@ -122,8 +148,10 @@ class PrefixSharing:
         with torch.inference_mode():
             output = self.model(**batch, use_cache=True, logits_to_keep=1)
         cache = output["cache"] if "cache" in output else output["past_key_values"]
-        rope_deltas = getattr(getattr(self.model, "model", None), "rope_deltas", None)
-        self._prefix = _Prefix(key, batch["input_ids"], cache, None if rope_deltas is None else rope_deltas.clone())
+        inner = getattr(self.model, "model", None)
+        text_token = self.processor.tokenizer.pad_token_id or 0
+        rope_deltas = None if getattr(inner, "rope_deltas", None) is None else _text_offset(inner, batch, text_token)
+        self._prefix = _Prefix(key, batch["input_ids"], cache, rope_deltas)
         return self._prefix, int(batch["input_ids"].shape[1])
 
     def generate(
