@@ -42,10 +42,10 @@ def _requests(synth) -> list[ModelInput]:
     ]
 
 
-def _compare(model_path: str, synth) -> list[ModelInput]:
+def _compare(model_path: str, synth, **options: str) -> list[ModelInput]:
     """Unshared answers one by one against shared answers in batches of 3; returns the shared requests."""
-    full = load_adapter(f"transformers:{model_path}", batch_size=1, **OPTIONS)
-    shared = load_adapter(f"transformers:{model_path}", batch_size=3, share_video_prefix=True, **OPTIONS)
+    full = load_adapter(f"transformers:{model_path}", batch_size=1, **OPTIONS, **options)
+    shared = load_adapter(f"transformers:{model_path}", batch_size=3, share_video_prefix=True, **OPTIONS, **options)
     assert shared.share_video_prefix and not full.share_video_prefix and shared.notes == ()
     expected = [full.answer_logits([request]) for request in _requests(synth)]
     requests = _requests(synth)
@@ -65,6 +65,11 @@ def test_qwen2_5_vl_shared_prefix_gives_every_steps_logits_of_the_full_prompt(ti
     cached = [request.usage["cached_tokens"] for request in requests]
     assert cached[0] == 0 and cached[1] == cached[2] > 400  # the video's tokens are most of the prompt
     assert all(request.usage["prefill_tokens"] < cached[1] for request in requests[1:3])
+
+
+def test_frames_as_images_share_the_prefix_exactly(tiny_qwen2_5_vl, synth):  # noqa: F811
+    requests = _compare(tiny_qwen2_5_vl, synth, video_input="images")
+    assert sum(request.usage["vision_calls"] for request in requests) == 3
 
 
 @pytest.mark.parametrize("build", [build_tiny_qwen3_vl, build_tiny_llava_onevision], ids=["qwen3_vl", "llava_ov"])

@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 SHARED_PREFIX_FAMILIES = ("qwen2_5_vl", "qwen3_vl", "llava_onevision")
 """``config.model_type`` of the families whose shared-prefix answers tests prove equal to the full prompt's."""
 
-MEDIA_MARKERS = ("vision_end_token", "video_token", "image_token")
-"""Processor/tokenizer attributes naming the token a prompt's prefix ends with, first found wins."""
+MEDIA_TOKENS = ("video_token", "image_token")
+"""Processor attributes naming media tokens; with the model's ``vision_end_token_id`` (Qwen-VL) they are
+the markers a prompt's prefix ends at, the last one in the prompt."""
 
 
 def unsupported_reason(model: Any) -> str | None:
@@ -53,13 +54,13 @@ def unsupported_reason(model: Any) -> str | None:
     return None
 
 
-def _marker(processor: Any) -> str | None:
-    for holder in (processor, getattr(processor, "tokenizer", None)):
-        for attribute in MEDIA_MARKERS:
-            token = getattr(holder, attribute, None)
-            if isinstance(token, str) and token:
-                return token
-    return None
+def _markers(model: Any, processor: Any) -> list[str]:
+    """Tokens that can end the media part of a prompt: the vision-end token, the video and image tokens."""
+    markers = [getattr(processor, name, None) for name in MEDIA_TOKENS]
+    end_id = getattr(model.config, "vision_end_token_id", None)
+    if end_id is not None:
+        markers.append(processor.tokenizer.convert_ids_to_tokens(end_id))
+    return [marker for marker in markers if isinstance(marker, str) and marker]
 
 
 def video_key(request: ModelInput) -> str:
@@ -118,16 +119,16 @@ class PrefixSharing:
         self.model = model
         self.processor = processor
         self.cache_argument = cache_argument
-        self.marker = _marker(processor)
+        self.markers = _markers(model, processor)
         self._prefix: _Prefix | None = None
         self._lock = threading.Lock()
 
     def split(self, text: str) -> tuple[str, str] | None:
         """``text`` as (prefix through the last media marker, question part), or ``None`` when it has none
         or the tokenizer would not give the whole text the ids of its two parts."""
-        if not self.marker or self.marker not in text:
+        cut = max((text.rindex(marker) + len(marker) for marker in self.markers if marker in text), default=0)
+        if not cut:
             return None
-        cut = text.rindex(self.marker) + len(self.marker)
         prefix, question = text[:cut], text[cut:]
         if not question:
             return None
