@@ -111,8 +111,8 @@ class PrefixSharing:
     Args:
         model: a loaded image-text-to-text model of :data:`SHARED_PREFIX_FAMILIES`.
         processor: its processor (left padding is not needed: padding goes between prefix and question).
-        cache_argument: the name ``generate`` takes a cache under (``cache``, or ``past_key_values``
-            before transformers 5).
+        cache_argument: the name ``generate`` takes a cache under (``cache``, or ``past_key_values`` in
+            older transformers).
     """
 
     def __init__(self, model: Any, processor: Any, cache_argument: str):
