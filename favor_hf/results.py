@@ -6,7 +6,8 @@ frames reached the model and every other setting that decides an answer) next to
 item's ``output`` or ``error``, its ``reference`` (what the metric compares it with) and
 ``timing``: ``frames_s`` to get its frames (a video is decoded once, so its later
 questions show about 0), ``model_s`` of the adapter call that answered it and ``batch``,
-the inputs of that call. The file is only ever appended to, so a crash can damage at
+the inputs of that call; and ``usage`` where the adapter knows it (vision-encoder calls,
+prefilled and cached prompt tokens). The file is only ever appended to, so a crash can damage at
 most its last line:
 
 - a last line without its newline (or not valid JSON) is *torn*: :class:`ResultsStore`

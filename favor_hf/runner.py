@@ -13,6 +13,9 @@ command skips finished items and retries failed ones, so a run killed at any mom
 - ``concurrency`` worker threads call the adapter at once (for HTTP servers); results are
   written in completion order by the calling thread only.
 - ``shard="I/N"`` keeps a stable 1/N slice (:mod:`favor_hf.shard`).
+- An adapter with ``share_video_prefix`` gets a video's questions back to back, its first
+  batch before the rest (:mod:`favor_hf.video_batches`); each line records the flag and the
+  adapter's ``usage`` (vision-encoder calls, prefilled and cached tokens), summed in the summary.
 
 Example:
     >>> from favor_hf.data.favor_json import load_video_records
@@ -56,6 +59,7 @@ from favor_hf.run_identity import caption_score_choice, run_settings
 from favor_hf.schema import ANNOTATION_FIELDS
 from favor_hf.shard import select_shard
 from favor_hf.video import Clip, Sampling
+from favor_hf.video_batches import plan_batches, usage_line
 
 
 class RunAborted(RuntimeError):
@@ -148,7 +152,13 @@ def _answer_batch(
     ready: list[tuple[dict[str, Any], ModelInput, dict[str, Any]]] = []
     for item in batch:
         start = time.perf_counter()
-        outcome: dict[str, Any] = {"output": None, "error": None, "frames": None, "frame_manifest": None}
+        outcome: dict[str, Any] = {
+            "output": None,
+            "error": None,
+            "frames": None,
+            "frame_manifest": None,
+            "usage": None,
+        }
         clip = None
         if cache is not None:
             if not item["video_path"]:
@@ -185,9 +195,10 @@ def _answer_batch(
             for _, _, outcome in ready:
                 outcome["error"] = _error_text(err)
         seconds = round(time.perf_counter() - start, 4)
-        for (item, _, outcome), answer in zip(ready, answers):
+        for (item, request, outcome), answer in zip(ready, answers):
             if answer is not None:
                 outcome["output"] = str(answer)
+                outcome["usage"] = request.usage or None
             outcome["timing"].update(model_s=seconds, batch=len(ready))
             outcomes.append((item, outcome))
     if cache is not None:
@@ -195,6 +206,15 @@ def _answer_batch(
             if item["video_path"]:
                 cache.release(item["video_path"])
     return outcomes
+
+
+def _answer_after(
+    first: Future[Any] | None, adapter: ModelAdapter, batch: list[dict[str, Any]], cache: _FrameCache | None
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """:func:`_answer_batch` once ``first`` (the first batch of the same video) is done."""
+    if first is not None:
+        wait([first])  # submitted earlier, so already running or done: no deadlock in a FIFO pool
+    return _answer_batch(adapter, batch, cache)
 
 
 @dataclass
@@ -214,6 +234,8 @@ class RunSummary:
     repaired: bool = False
     scores: dict[str, Any] | None = None
     errors: Counter[str] = field(default_factory=Counter)
+    usage: Counter[str] = field(default_factory=Counter)
+    notes: tuple[str, ...] = ()
 
     def format(self) -> str:
         """A few lines for the terminal: counts, throughput, the most common errors, the score table."""
@@ -225,6 +247,7 @@ class RunSummary:
                 f"({rate:.2f} items/s), {self.failed} failed"
             ),
         ]
+        lines.extend(line for line in (usage_line(self.usage, self.answered), *self.notes) if line)
         if self.repaired:
             lines.append("a torn last line (interrupted write) was removed and its item redone")
         for error, count in self.errors.most_common(3):
@@ -279,11 +302,13 @@ def run_benchmark(
         "universe": universe_of(items),
         "video_input": adapter.video_input,
         "settings": run_settings(adapter, task, caption_model=caption_model, official_hash_seed=official_hash_seed),
+        "share_video_prefix": adapter.share_video_prefix,  # whether sharing ran (settings hold what was asked)
     }
     selected = select_shard(items, shard)
     if limit is not None:
         selected = selected[:limit]
     summary = RunSummary(str(out), task, adapter.name, sampling.label, len(selected), [item["id"] for item in selected])
+    summary.notes = adapter.notes
     with ResultsStore(out) as store:
         check_identity(store.records, identity, str(out))
         summary.repaired = store.repaired
@@ -291,7 +316,7 @@ def run_benchmark(
         pending = [item for item in selected if item["id"] not in finished]
         summary.skipped = len(selected) - len(pending)
         size = max(1, int(adapter.max_batch_size))
-        batches = [pending[i : i + size] for i in range(0, len(pending), size)]
+        plan = plan_batches(pending, size, by_video=adapter.share_video_prefix)
         cache = None
         if adapter.needs_frames:
             cache = _FrameCache(sampling, Counter(item["video_path"] for item in pending if item["video_path"]))
@@ -306,7 +331,11 @@ def run_benchmark(
         started = time.perf_counter()
         consecutive = 0
         pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="favor-run")
-        order = {pool.submit(_answer_batch, adapter, batch, cache): i for i, batch in enumerate(batches)}
+        submitted: list[Future[Any]] = []
+        for batch, after in plan:
+            first = None if after is None else submitted[after]
+            submitted.append(pool.submit(_answer_after, first, adapter, batch, cache))
+        order = {future: i for i, future in enumerate(submitted)}
         futures = set(order)
         try:
             while futures:
@@ -316,6 +345,7 @@ def run_benchmark(
                         store.append(_line(item, outcome, identity, shard))
                         if outcome["error"] is None:
                             summary.answered += 1
+                            summary.usage.update(outcome["usage"] or {})
                             consecutive = 0
                         else:
                             summary.failed += 1
@@ -348,8 +378,10 @@ def _line(item: dict[str, Any], outcome: dict[str, Any], identity: dict[str, Any
         "error": outcome["error"],
         "frames": outcome["frames"],
         "video_input": identity["video_input"],
+        "share_video_prefix": identity["share_video_prefix"],
         "frame_manifest": outcome["frame_manifest"],
         "timing": outcome["timing"],
+        "usage": outcome["usage"],
         "reference": item["reference"],
         "universe": identity["universe"],
         "settings": identity["settings"],

@@ -2,7 +2,8 @@
 
 Each reply names what the server received, so a test can check that every item got its
 own answer: ``"<digest of the prompt> images=<n decoded>"``. The server can sleep before
-answering and fail chosen requests with 503.
+answering, fail chosen requests with 503, and report token ``usage`` (e.g. cached prompt tokens).
+``events`` lists ``("in", digest)`` on arrival and ``("out", digest)`` on answering, in order.
 
 Example:
     >>> with ChatServer(delay=0.2) as server:  # doctest: +SKIP
@@ -47,6 +48,7 @@ class ChatServer:
         delay: seconds to sleep before each answer.
         fail: ``fail(n)`` is true for the request numbers (1-based, per server) to answer with ``fail_status``.
         reply: ``reply(prompt, images)`` gives the answer text instead of ``"<digest> images=<n>"``.
+        usage: ``usage(payload)`` gives the response's ``usage`` object (none without it).
     """
 
     def __init__(
@@ -55,11 +57,14 @@ class ChatServer:
         fail: Callable[[int], bool] | None = None,
         fail_status: int = 503,
         reply: Callable[[str, int], str] | None = None,
+        usage: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ):
         self.delay = delay
         self.reply = reply or (lambda prompt, images: f"{prompt_digest(prompt)} images={images}")
         self.fail = fail or (lambda n: False)
         self.fail_status = fail_status
+        self.usage = usage
+        self.events: list[tuple[str, str]] = []
         self.authorization: set[str | None] = set()
         self.requests = 0
         self.failures = 0
@@ -99,11 +104,17 @@ class ChatServer:
                     return
                 content = payload["messages"][0]["content"]
                 prompt = next(part["text"] for part in content if part["type"] == "text")
+                with server.lock:
+                    server.events.append(("in", prompt_digest(prompt)))
                 text = server.reply(prompt, _count_images(content))
                 time.sleep(server.delay)
+                body: dict[str, Any] = {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]}
                 with server.lock:
                     server.answers.append(text)
-                self._send(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
+                    server.events.append(("out", prompt_digest(prompt)))
+                    if server.usage is not None:
+                        body["usage"] = server.usage(payload)
+                self._send(200, body)
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True

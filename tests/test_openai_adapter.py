@@ -112,3 +112,61 @@ def test_two_replicas_one_flaky_every_item_answered_once(synth_dir, tmp_path):
     expected = {item["id"]: f"{prompt_digest(item['prompt'])} images=8" for item in items}
     assert {line["id"]: line["output"] for line in lines} == expected
     assert {line["sampling"] for line in lines} == {"frames=8,max_side=448"}
+
+
+def _prefix_cache_usage():
+    """A server-side prefix cache in miniature: 10 tokens per frame, cached when the frames were seen before."""
+    seen: set[tuple[str, ...]] = set()
+
+    def usage(payload: dict) -> dict:
+        content = payload["messages"][0]["content"]
+        frames = tuple(part["image_url"]["url"] for part in content if part["type"] == "image_url")
+        cached = 10 * len(frames) if frames in seen else 0
+        seen.add(frames)
+        text = next(part["text"] for part in content if part["type"] == "text")
+        return {
+            "prompt_tokens": 10 * len(frames) + len(text.split()),
+            "prompt_tokens_details": {"cached_tokens": cached},
+        }
+
+    return usage
+
+
+def test_shared_prefix_sends_a_videos_first_question_before_the_rest(synth_dir, tmp_path):
+    """With share_video_prefix a video's first question is answered before its others are sent, and the
+    server's cached-token counts are recorded per line and summed in the summary."""
+    records = load_video_records(synth_dir)
+    items = build_items(records, "mcq")
+    out = tmp_path / "shared.jsonl"
+    with ChatServer(delay=0.02, usage=_prefix_cache_usage()) as server:
+        adapter = load_adapter("openai:test-model", base_url=server.base_url, share_video_prefix=True)
+        summary = run_benchmark(
+            adapter, records, "mcq", out, sampling=Sampling(frames=4), concurrency=4, progress=False
+        )
+        adapter.close()
+    assert (summary.answered, summary.failed) == (len(items), 0)
+    for video in {item["video"] for item in items}:
+        digests = [prompt_digest(item["prompt"]) for item in items if item["video"] == video]
+        answered_first = server.events.index(("out", digests[0]))
+        assert all(server.events.index(("in", d)) > answered_first for d in digests[1:]), video
+    lines = {line["id"]: line for line in read_results(out).records}
+    assert all(line["share_video_prefix"] is True for line in lines.values())
+    firsts = {next(item["id"] for item in items if item["video"] == video) for video in {i["video"] for i in items}}
+    for item_id, line in lines.items():
+        assert line["usage"]["cached_tokens"] == (0 if item_id in firsts else 40), item_id
+    assert summary.usage["cached_tokens"] == 40 * (len(items) - len(firsts))
+    assert "cached tokens" in summary.format()
+
+
+def test_responses_without_cached_tokens_record_no_usage(synth_dir, tmp_path):
+    records = load_video_records(synth_dir)
+    out = tmp_path / "plain.jsonl"
+    with ChatServer() as server:
+        adapter = load_adapter("openai:test-model", base_url=server.base_url)
+        summary = run_benchmark(adapter, records, "mcq", out, sampling=Sampling(frames=4), limit=3, progress=False)
+        adapter.close()
+    lines = read_results(out).records
+    assert [line["usage"] for line in lines] == [None] * 3 and [line["share_video_prefix"] for line in lines] == [
+        False
+    ] * 3
+    assert "per question" not in summary.format()

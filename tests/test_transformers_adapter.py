@@ -187,3 +187,28 @@ def test_run_command_passes_model_options(tiny_llava, tmp_path, capsys):
     assert code == 0
     assert "3 items selected: 0 already done, 3 answered now" in printed and "ALL" in printed
     assert [line["timing"]["batch"] for line in read_results(out).records] == [2, 2, 1]
+
+
+def test_unsupported_family_falls_back_and_says_so_once(tiny_llava, tmp_path):
+    from favor_hf.synth import make_synthetic_benchmark
+
+    adapter = load_adapter(f"transformers:{tiny_llava}", device="cpu", max_new_tokens=3, share_video_prefix=True)
+    assert adapter.share_video_prefix is False
+    assert adapter.notes == (
+        "share_video_prefix: model family 'llava' is not one of qwen2_5_vl, qwen3_vl, llava_onevision; "
+        "every question was answered from its full prompt",
+    )
+    make_synthetic_benchmark(tmp_path / "synth", n=1, seed=0)
+    summary = run_benchmark(
+        adapter,
+        load_video_records(tmp_path / "synth"),
+        "mcq",
+        tmp_path / "r.jsonl",
+        sampling=Sampling(frames=8, max_side=64),
+        limit=2,
+        progress=False,
+    )
+    assert summary.format().count("share_video_prefix: model family 'llava'") == 1
+    lines = read_results(tmp_path / "r.jsonl").records
+    assert [line["share_video_prefix"] for line in lines] == [False, False]
+    assert [line["usage"]["vision_calls"] for line in lines] == [1, 1]

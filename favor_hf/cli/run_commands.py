@@ -64,6 +64,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument("--batch-size", type=int, help="transformers: inputs per generate call")
     model.add_argument("--attn-implementation", help="transformers: e.g. sdpa, flash_attention_2")
     model.add_argument(
+        "--share-video-prefix",
+        action="store_true",
+        default=None,
+        help="transformers: encode each video and prefill the prompt up to it once for all its questions; "
+        "openai: send a video's questions back to back so the server's prefix cache hits (recorded in the results)",
+    )
+    model.add_argument(
         "--base-url",
         action="append",
         help="openai: server URL ending in /v1; repeat (or comma-separate) for replicas used round-robin; "
@@ -173,6 +180,7 @@ def _run(args: argparse.Namespace) -> int:
             "max_retries": args.max_retries,
             "image_format": args.image_format,
             "video_input": args.video_input,
+            "share_video_prefix": args.share_video_prefix,
         }
         if args.model.partition(":")[0] not in ADAPTERS:
             return usage_error(f"--model: unknown adapter {args.model!r}; expected {', '.join(ADAPTERS)}")

@@ -34,6 +34,9 @@ class ModelInput:
         item_id: the item this request answers (question key or video name), for logs.
         meta: free-form extras an adapter may use (e.g. ``options`` and ``task_type`` of an MCQ).
         clip: the sampled clip behind ``frames`` (indices, timestamps, processor metadata), when sampled.
+        usage: what answering it cost, filled by the adapter where it knows: ``vision_calls`` (vision
+            encoder runs), ``prefill_tokens`` (prompt tokens computed), ``cached_tokens`` (prompt tokens
+            taken from a cache).
     """
 
     prompt: str
@@ -42,6 +45,7 @@ class ModelInput:
     item_id: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     clip: Clip | None = None
+    usage: dict[str, int] = field(default_factory=dict)
 
 
 class ModelAdapter(ABC):
@@ -50,7 +54,9 @@ class ModelAdapter(ABC):
     Subclasses set ``name`` (``"ADAPTER:ID"`` as given on the command line) and implement
     :meth:`generate`, which answers a batch; ``max_batch_size`` says how many inputs one
     call may take (1 where the backend cannot batch); ``video_input`` how frames reach the
-    model (``"images"``, ``"video"``, or ``"none"``), recorded in every result line.
+    model (``"images"``, ``"video"``, or ``"none"``), recorded in every result line;
+    ``share_video_prefix`` whether a video's questions reuse its encoding and prompt prefix (the
+    runner then sends them back to back), also recorded; ``notes`` what the run's output should say once.
     ``options`` holds the constructor options it was built with, defaults filled in (set by
     :func:`favor_hf.models.load_adapter`); the run records them (:mod:`favor_hf.run_identity`).
     """
@@ -60,6 +66,8 @@ class ModelAdapter(ABC):
     max_batch_size: int = 1
     needs_frames: bool = True
     video_input: str = "images"
+    share_video_prefix: bool = False
+    notes: tuple[str, ...] = ()
 
     @abstractmethod
     def generate(self, inputs: list[ModelInput]) -> list[str]:

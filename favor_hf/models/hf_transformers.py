@@ -15,6 +15,10 @@ With the ``official`` sampling preset the call is the official FAVOR-Bench one: 
 float frames and the frame rate the official runs' processor assumed (see
 :mod:`favor_hf.video.presets`).
 
+With ``share_video_prefix=True`` a video's questions share one vision encoding and one prefill
+of the prompt up to the video (:mod:`favor_hf.models.video_prefix`); families where that is not
+supported answer every question from its full prompt and say so in ``notes``.
+
 Example:
     >>> from favor_hf.video import sample_frames
     >>> frames = sample_frames("clip.mp4", num_frames=8)
@@ -28,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from favor_hf.models.base import ModelAdapter, ModelInput, check_video_input
+from favor_hf.models.video_prefix import PrefixSharing, unsupported_reason, video_key
 from favor_hf.network import hub_offline_reason
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -51,6 +56,7 @@ class TransformersAdapter(ModelAdapter):
         batch_size: inputs per ``generate`` call.
         attn_implementation: passed to ``from_pretrained`` (e.g. ``"flash_attention_2"``, ``"sdpa"``).
         video_input: ``"auto"``, ``"video"`` or ``"images"`` (see the module docstring).
+        share_video_prefix: encode each video and prefill its prompt prefix once for all its questions.
     """
 
     needs_frames = True
@@ -64,6 +70,7 @@ class TransformersAdapter(ModelAdapter):
         batch_size: int = 1,
         attn_implementation: str | None = None,
         video_input: str = "auto",
+        share_video_prefix: bool = False,
     ):
         import torch
         import transformers
@@ -121,6 +128,17 @@ class TransformersAdapter(ModelAdapter):
                 f"{model_id!r}: its processor ({type(self.processor).__name__}) takes no video; use images"
             )
         self.video_input = "video" if video_input == "video" or (video_input == "auto" and takes_video) else "images"
+        self._sharing: PrefixSharing | None = None
+        if share_video_prefix:
+            reason = unsupported_reason(self.model)
+            if reason:
+                self.notes = (f"share_video_prefix: {reason}; every question was answered from its full prompt",)
+            else:
+                cache_names = getattr(transformers.generation.utils, "ALL_CACHE_NAMES", ())
+                self._sharing = PrefixSharing(
+                    self.model, self.processor, "cache" if "cache" in cache_names else "past_key_values"
+                )
+        self.share_video_prefix = self._sharing is not None
 
     def _text(self, request: ModelInput) -> str:
         if request.frames is None:
@@ -165,20 +183,82 @@ class TransformersAdapter(ModelAdapter):
         )
 
     def generate(self, inputs: list[ModelInput]) -> list[str]:
-        """Answer a batch with one greedy ``generate`` call."""
+        """Answer a batch with greedy ``generate`` (one call, or one per video when sharing prefixes)."""
+        return self._answer(inputs, logits=False)[0]
+
+    def answer_logits(self, inputs: list[ModelInput]) -> tuple[list[str], list[Any]]:
+        """The answers and, per input, the logits of each generated step (``steps x vocab``, through the end token).
+
+        What tests and benchmarks compare to show that sharing a video's prefix changes nothing.
+        """
+        return self._answer(inputs, logits=True)
+
+    def _answer(self, inputs: list[ModelInput], logits: bool) -> tuple[list[str], list[Any]]:
         import torch
 
-        batch = self.processor_inputs(inputs)
-        with torch.inference_mode():
-            generated = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False)
-        new_tokens = generated[:, batch["input_ids"].shape[1] :]
-        texts = self.processor.batch_decode(new_tokens, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-        return [text.strip() for text in texts]
+        options: dict[str, Any] = {"max_new_tokens": self.max_new_tokens, "do_sample": False}
+        if logits:
+            options.update(return_dict_in_generate=True, output_logits=True)
+        texts: list[str] = [""] * len(inputs)
+        steps: list[Any] = [None] * len(inputs)
+        plain = list(range(len(inputs)))
+        if self._sharing is not None:
+            groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
+            plain = []
+            for i, request in enumerate(inputs):
+                parts = self._sharing.split(self._text(request)) if request.frames is not None else None
+                if parts is None:
+                    plain.append(i)
+                else:
+                    groups.setdefault((parts[0], video_key(request)), []).append((i, parts[1]))
+            for key, members in groups.items():
+                visual = self._visual_kwargs([inputs[members[0][0]]])
+                output, width, usage = self._sharing.generate(key, visual, [q for _, q in members], **options)
+                self._collect(output, width, [i for i, _ in members], usage, inputs, texts, steps)
+        if plain:
+            batch = self.processor_inputs([inputs[i] for i in plain])
+            with torch.inference_mode():
+                output = self.model.generate(**batch, **options)
+            width = int(batch["input_ids"].shape[1])
+            usage = [
+                {"vision_calls": int(inputs[i].frames is not None), "prefill_tokens": width, "cached_tokens": 0}
+                for i in plain
+            ]
+            self._collect(output, width, plain, usage, inputs, texts, steps)
+        return texts, steps
+
+    def _collect(
+        self,
+        output: Any,
+        prompt_length: int,
+        rows: list[int],
+        usage: list[dict[str, int]],
+        inputs: list[ModelInput],
+        texts: list[str],
+        steps: list[Any],
+    ) -> None:
+        """Decode ``generate``'s output (prompts of ``prompt_length`` tokens) for the inputs ``rows`` into ``texts``
+        (and ``steps``), and record their usage."""
+        import torch
+
+        sequences = output if isinstance(output, torch.Tensor) else output.sequences
+        new_tokens = sequences[:, prompt_length:]
+        decoded = self.processor.batch_decode(new_tokens, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        ends = self.model.generation_config.eos_token_id
+        ends = set(ends if isinstance(ends, list) else [ends])
+        for row, (i, text) in enumerate(zip(rows, decoded)):
+            texts[i] = text.strip()
+            inputs[i].usage.update(usage[row])
+            if not isinstance(output, torch.Tensor):
+                tokens = new_tokens[row].tolist()
+                length = next((n + 1 for n, token in enumerate(tokens) if token in ends), len(tokens))
+                steps[i] = torch.stack([step[row] for step in output.logits[:length]])
 
     def close(self) -> None:
         """Drop the model and free GPU memory."""
         import torch
 
+        self._sharing = None  # the kept prefix cache
         del self.model
         if torch.cuda.is_available():
             torch.cuda.empty_cache()

@@ -10,6 +10,12 @@ base URLs; 429, 5xx, timeouts and connection errors are retried with exponential
 (honouring ``Retry-After``), each retry on the next replica. The adapter is thread-safe:
 the runner calls it from ``--concurrency`` threads at once.
 
+With ``share_video_prefix=True`` the runner sends a video's questions back to back (its first,
+then the rest), so a server's prefix cache and multimodal cache hit (vLLM: automatic prefix
+caching, on by default in V1, and the multimodal processor cache); each answer records the
+prompt tokens the server computed and those it took from its cache, when the response carries
+``usage.prompt_tokens_details.cached_tokens``.
+
 Example:
     >>> from favor_hf.video import sample_frames
     >>> frames = sample_frames("clip.mp4", num_frames=8)
@@ -85,6 +91,16 @@ def _base_urls(base_url: str | Sequence[str] | None, api_key: str | None) -> lis
     return urls
 
 
+def _usage(data: Any) -> dict[str, int]:
+    """``prefill_tokens`` and ``cached_tokens`` of a response whose usage reports cached prompt tokens, else ``{}``."""
+    usage = data.get("usage") if isinstance(data, dict) else None
+    details = (usage or {}).get("prompt_tokens_details") or {}
+    cached, prompt = details.get("cached_tokens"), (usage or {}).get("prompt_tokens")
+    if not isinstance(cached, int) or not isinstance(prompt, int):
+        return {}
+    return {"prefill_tokens": prompt - cached, "cached_tokens": cached}
+
+
 def _message_text(data: Any, url: str) -> str:
     try:
         content = data["choices"][0]["message"]["content"]
@@ -114,6 +130,8 @@ class OpenAIAdapter(ModelAdapter):
         image_detail: OpenAI's ``detail`` of each image (``"low"``, ``"high"``, ``"auto"``), if set.
         video_input: ``"images"`` (one part per frame; also ``"auto"``) or ``"video"`` (one vLLM
             video part, JPEG frames).
+        share_video_prefix: have the runner send a video's questions back to back, its first one
+            before the rest, so the server's prefix cache hits.
     """
 
     max_batch_size = 1
@@ -132,6 +150,7 @@ class OpenAIAdapter(ModelAdapter):
         image_format: str = "jpeg",
         image_detail: str | None = None,
         video_input: str = "images",
+        share_video_prefix: bool = False,
     ):
         if not model:
             raise ValueError("openai adapter needs a model name, e.g. openai:gpt-4o")
@@ -143,6 +162,7 @@ class OpenAIAdapter(ModelAdapter):
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.base_urls = _base_urls(base_url, key)
         self.video_input = "video" if video_input == "video" else "images"  # auto: a server's model is not known here
+        self.share_video_prefix = share_video_prefix
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
         self.max_retries = max_retries
@@ -177,7 +197,7 @@ class OpenAIAdapter(ModelAdapter):
         return [{"role": "user", "content": content}]
 
     def complete(self, request: ModelInput) -> str:
-        """Send one request, retrying transient failures; return the reply text.
+        """Send one request, retrying transient failures; return the reply text (its token usage goes to ``request.usage``).
 
         Raises:
             OpenAIError: a non-retryable status (e.g. 400, 401, 404), or failures on every attempt.
@@ -199,9 +219,11 @@ class OpenAIAdapter(ModelAdapter):
             else:
                 if response.status_code == 200:
                     try:
-                        return _message_text(response.json(), url)
+                        data = response.json()
                     except ValueError as err:
                         raise OpenAIError(f"{url}: response is not JSON: {response.text[:300]}") from err
+                    request.usage.update(_usage(data))
+                    return _message_text(data, url)
                 last_error = f"{url}: HTTP {response.status_code}: {response.text[:300]}"
                 if response.status_code not in RETRY_STATUS:
                     raise OpenAIError(last_error + " (not retried: check the model name, API key and request)")
