@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from tiny_vlm import build_tiny_qwen2_5_vl  # noqa: E402
 
-from favor_hf.data.records import load_video_records  # noqa: E402
+from favor_hf.data.favor_json import load_video_records  # noqa: E402
 from favor_hf.models import ModelInput, load_adapter  # noqa: E402
 from favor_hf.results import read_results  # noqa: E402
 from favor_hf.runner import build_items, run_benchmark  # noqa: E402

@@ -8,7 +8,7 @@ import torch
 from tiny_vlm import build_tiny_llava_onevision, build_tiny_qwen3_vl, tiny_qwen2_5_vl  # noqa: F401 (fixture)
 
 from favor_hf.cli import main
-from favor_hf.data.records import load_video_records
+from favor_hf.data.favor_json import load_video_records
 from favor_hf.models import ModelInput, load_adapter
 from favor_hf.results import ResultsError, read_results
 from favor_hf.runner import build_items, run_benchmark
