@@ -177,7 +177,8 @@ def load_metric(name: str, **kwargs: Any):
     """
     import evaluate  # lazy: ``import favor_hf`` and `favor-hf install-metrics` do not need evaluate
 
-    install_metric(name)
+    # where this evaluate looks: its cache path is fixed when it is imported, the environment may have moved since
+    install_metric(name, cache=evaluate.config.HF_MODULES_CACHE)
     return evaluate.load(name, **kwargs)
 
 

@@ -141,37 +141,21 @@ def test_push_metrics_refuses_a_favor_hf_no_index_has(tmp_path):
             push_metrics("favor-test-org", requirement=bad)
 
 
-class RecordingHfApi:
-    """Stands in for ``huggingface_hub.HfApi``: keeps each uploaded folder's requirements.txt."""
-
-    uploaded: dict[str, str] = {}
-
-    def __init__(self, token=None):
-        self.token = token
-
-    def create_repo(self, repo_id, **kwargs):
-        assert kwargs["repo_type"] == "space" and kwargs["space_sdk"] == "gradio"
-
-    def upload_folder(self, *, repo_id, folder_path, **kwargs):
-        files = {p.name for p in Path(folder_path).iterdir()}
-        assert {f"{repo_id.split('/')[1]}.py", "README.md", "app.py", "requirements.txt"} <= files
-        RecordingHfApi.uploaded[repo_id] = (Path(folder_path) / "requirements.txt").read_text(encoding="utf-8")
-
-
-def test_push_metrics_writes_the_requirement_given(monkeypatch):
-    import huggingface_hub
+def test_push_metrics_writes_the_requirement_given(tmp_path):
+    """The folder push_metrics uploads holds a requirements.txt whose favor-hf line is the one given."""
     from packaging.requirements import Requirement
 
-    monkeypatch.setattr(huggingface_hub, "HfApi", RecordingHfApi)
-    monkeypatch.setattr("favor_hf.network.hub_offline_reason", lambda: None)
-    urls = push_metrics("favor-test-org", token="t", requirement=GIT_REQUIREMENT)
-    assert urls == [f"https://huggingface.co/spaces/favor-test-org/{name}" for name in ("favor_caption", "favor_mcq")]
+    from favor_hf.hub_metrics import _space_folder, space_requirements
+
     for name, extra in [("favor_caption", "caption"), ("favor_mcq", "mcq")]:
-        requirements = [Requirement(line) for line in RecordingHfApi.uploaded[f"favor-test-org/{name}"].splitlines()]
+        folder = _space_folder(name, space_requirements(name, GIT_REQUIREMENT), tmp_path)
+        lines = (folder / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        requirements = [Requirement(line) for line in lines if line.strip()]
         ours = [r for r in requirements if r.name == "favor-hf"]
         assert len(ours) == 1 and ours[0].extras == {extra}
         assert ours[0].url == "git+https://github.com/favor-test-org/favor-hf@0123abc"
         assert "evaluate" in {r.name for r in requirements}
+        assert (folder / f"{name}.py").read_text() == (metrics_dir() / name / f"{name}.py").read_text()
     # the module's own file is left as it was
     assert "favor-hf[mcq]" in (metrics_dir() / "favor_mcq" / "requirements.txt").read_text().splitlines()
 

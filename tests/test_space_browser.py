@@ -210,7 +210,7 @@ def test_pick_a_sample_run_flow_and_see_scores_and_alignment(page):
     expect(page.locator("#board-paper-table")).to_contain_text("random:0")  # the paper's table, with intervals
     expect(page.locator("#board-caption")).to_contain_text("favor_caption|")  # caption rows show the signature
     # the text above the tables names the results folder the Space really reads (created by the fixture)
-    expect(page.locator("#board-note")).to_contain_text("outputs in the Space's results folder (`results/`)")
+    expect(page.locator("#board-note")).to_contain_text("outputs in the Space's results folder (results/)")
     page.screenshot(path=str(ARTIFACTS / "space_leaderboard.png"), full_page=True)
 
 

@@ -49,7 +49,7 @@ CSS = """
 .favor-view h4 { margin: 12px 0 4px 0; }
 .favor-view .muted { color: #6b7280; }
 #board-paper-table table { display: block; overflow-x: auto; }
-#board-paper-table th { word-break: normal; overflow-wrap: normal; hyphens: none; min-width: 6em; }
+#board-paper-table th { white-space: nowrap; }  /* whole header words; the table scrolls sideways */
 """
 """Styles of every view (passed to ``launch(css=...)``)."""
 

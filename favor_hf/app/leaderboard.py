@@ -20,7 +20,7 @@ Example:
     >>> _ = run_benchmark(load_adapter("random:0"), load_video_records("synth"), "mcq", "results/r.jsonl", progress=False)
     >>> board = build_leaderboard({"results": Path("results")})
     >>> board.mcq.columns.tolist()[:4]
-    ['group', 'rank', 'model', 'source']
+    ['group', 'rank', 'model', 'settings']
 """
 
 from __future__ import annotations
