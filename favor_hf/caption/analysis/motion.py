@@ -428,16 +428,7 @@ def motion_scores(
         if found
         else official
     )
-    weights = config.weights
-    total = (
-        weights["camera_motion"] * parts[0]
-        + weights["subject_precision"] * parts[1]
-        + weights["subject_recall"] * parts[2]
-        + weights["subject_order"] * parts[3]
-        + weights["chrono_precision"] * parts[4]
-        + weights["chrono_recall"] * parts[5]
-        + weights["chrono_order"] * parts[6]
-    )
+    total = config.final_score(parts)
     scores = dict(zip(MOTION_SCORE_KEYS, (*map(float, parts), float(total))))
     if not found:
         scores["motion_score"] = float(video["final_score"])

@@ -227,16 +227,7 @@ def score_video(
         }
         return dict.fromkeys(CAPTION_SCORE_KEYS, 0.0), alignment, similarity.missing
     chrono, chrono_details = _score_chronology(prediction, reference, similarity, config)
-    weights = config.weights
-    final = (
-        weights["camera_motion"] * camera[0]
-        + weights["subject_precision"] * subject[1]
-        + weights["subject_recall"] * subject[2]
-        + weights["subject_order"] * subject[3]
-        + weights["chrono_precision"] * chrono[1]
-        + weights["chrono_recall"] * chrono[2]
-        + weights["chrono_order"] * chrono[3]
-    )
+    final = config.final_score((camera[0], *subject[1:4], *chrono[1:4]))
     values = (*camera, *subject, *chrono, final)
     scores = {key: float(value) for key, value in zip(CAPTION_SCORE_KEYS, values)}
     alignment = {"camera": camera_details, "subjects": subject_details, "chronology": chrono_details}

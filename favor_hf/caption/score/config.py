@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,20 @@ class CaptionScoreConfig:
     short_sequence_penalty: float = 0.2
     max_order_penalty: float = 0.5
     long_sequence_threshold: int = 5
+
+    def final_score(self, parts: Sequence[float]) -> float:
+        """``final_score`` of the seven parts in the order of :data:`DEFAULT_WEIGHTS`' keys (camera, subject
+        precision, recall, order, chronology precision, recall, order), summed left to right as upstream."""
+        weights = self.weights
+        return (
+            weights["camera_motion"] * parts[0]
+            + weights["subject_precision"] * parts[1]
+            + weights["subject_recall"] * parts[2]
+            + weights["subject_order"] * parts[3]
+            + weights["chrono_precision"] * parts[4]
+            + weights["chrono_recall"] * parts[5]
+            + weights["chrono_order"] * parts[6]
+        )
 
     def __post_init__(self) -> None:
         missing = set(DEFAULT_WEIGHTS) - set(self.weights)
