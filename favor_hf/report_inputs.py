@@ -8,8 +8,16 @@ runs is :mod:`favor_hf.report`'s; this module sits below it so that the analyses
 (:mod:`favor_hf.caption.analysis.llm_judge`) can read results files without importing the report.
 
 Example:
-    >>> records = load_final_records("qwen-mcq.jsonl")  # doctest: +SKIP
-    >>> subsets = load_subsets("subsets.csv")  # doctest: +SKIP
+    >>> from favor_hf.data.favor_json import load_video_records
+    >>> from favor_hf.models import load_adapter
+    >>> from favor_hf.runner import run_benchmark
+    >>> _ = run_benchmark(load_adapter("random:0"), load_video_records("synth"), "mcq", "random.jsonl", progress=False)
+    >>> records = load_final_records("random.jsonl")
+    >>> len(records), records[0]["model"]
+    (21, 'random:0')
+    >>> _ = Path("subsets.csv").write_text("video,subset\\nsynth0000.mp4,indoor\\nsynth0001,outdoor\\n")
+    >>> load_subsets("subsets.csv")
+    {'synth0000': 'indoor', 'synth0001': 'outdoor'}
 """
 
 from __future__ import annotations

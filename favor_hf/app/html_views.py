@@ -355,8 +355,8 @@ def _mark_contradictions(
     marked = copy.deepcopy(dict(alignment))
     for part, pair in matched_pairs(marked):
         label = labels.get((part, pair["predicted"], pair["reference"]))
-        if label:
-            pair["contradiction"] = f"contradiction: {label}"  # type: ignore[index]
+        if label and isinstance(pair, dict):  # the deep copy's pairs are dicts
+            pair["contradiction"] = f"contradiction: {label}"
     return marked
 
 
