@@ -80,7 +80,7 @@ from typing import Any
 import numpy as np
 
 from favor_hf.caption.score.config import CaptionScoreConfig
-from favor_hf.caption.score.match import harmonic_mean, order_score
+from favor_hf.caption.score.match import harmonic_mean, match_precision_recall, order_score
 from favor_hf.schema import MOTION_SCORE_KEYS
 
 MOTION_RULE_VERSION = "motion-v1"
@@ -344,14 +344,16 @@ def _kept(matched: Sequence[Mapping[str, Any]], dropped: set[int]) -> list[Mappi
 def _match_scores(
     kept: Sequence[Mapping[str, Any]], num_predicted: int, num_reference: int, config: CaptionScoreConfig
 ) -> tuple[float, float, float]:
-    """Precision, recall and F1 of the kept pairs by the official formula of :func:`match_actions`."""
+    """Precision, recall and F1 of the kept pairs by the official formula (:func:`match_precision_recall`)."""
     if not kept or not num_predicted or not num_reference:
         return 0.0, 0.0, 0.0
-    shorter, longer = sorted((num_predicted, num_reference))
-    length_factor = 1.0 - (1.0 - shorter / longer) * config.length_penalty
-    mean = sum(float(pair["similarity"]) for pair in kept) / len(kept)
-    precision = len(kept) / num_predicted * mean * length_factor
-    recall = len({pair["reference_index"] for pair in kept}) / num_reference * mean * length_factor
+    precision, recall = match_precision_recall(
+        [float(pair["similarity"]) for pair in kept],
+        {pair["reference_index"] for pair in kept},
+        num_predicted,
+        num_reference,
+        config,
+    )
     return precision, recall, harmonic_mean(precision, recall)
 
 

@@ -76,12 +76,27 @@ def match_actions(
         ]
     if not pairs:
         return ActionMatch()
-    shorter, longer = sorted((len(predicted), len(reference)))
-    length_factor = 1.0 - (1.0 - shorter / longer) * config.length_penalty
-    mean_similarity = float(np.mean([pair.similarity for pair in pairs]))
-    precision = len(pairs) / len(predicted) * mean_similarity * length_factor
-    recall = len({pair.gt for pair in pairs}) / len(reference) * mean_similarity * length_factor
+    precision, recall = match_precision_recall(
+        [pair.similarity for pair in pairs], {pair.gt for pair in pairs}, len(predicted), len(reference), config
+    )
     return ActionMatch(harmonic_mean(precision, recall), precision, recall, pairs)
+
+
+def match_precision_recall(
+    similarities: Sequence[float],
+    matched_references: set[int],
+    num_predicted: int,
+    num_reference: int,
+    config: CaptionScoreConfig,
+) -> tuple[float, float]:
+    """Precision and recall of matched pairs (one similarity each) by the official formula: the matched
+    shares of each side times the mean similarity times ``1 - (1 - shorter/longer) * length_penalty``."""
+    shorter, longer = sorted((num_predicted, num_reference))
+    length_factor = 1.0 - (1.0 - shorter / longer) * config.length_penalty
+    mean_similarity = float(np.mean(similarities))
+    precision = len(similarities) / num_predicted * mean_similarity * length_factor
+    recall = len(matched_references) / num_reference * mean_similarity * length_factor
+    return precision, recall
 
 
 def _within_distance(i: int, j: int, config: CaptionScoreConfig) -> bool:
