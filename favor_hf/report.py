@@ -45,7 +45,7 @@ from favor_hf.environment import environment
 from favor_hf.mcq import mcq_accuracy
 from favor_hf.render import report_markdown, rows_csv
 from favor_hf.report_inputs import ReportError, load_final_records
-from favor_hf.run_identity import caption_score_choice, row_settings, settings_labels
+from favor_hf.run_identity import caption_score_choice, labels_by_model, row_settings
 from favor_hf.schema import CAPTION_JUDGE_TASK, MCQ_KEYS, OFFICIAL_COUNTS
 from favor_hf.stats import (
     LEVEL,
@@ -325,16 +325,6 @@ def build_report(
     return assemble_report(runs, judge_files, subsets=subsets, n_resamples=n_resamples, seed=seed)
 
 
-def _settings_labels(keys: Sequence[tuple[str, str, str, int]]) -> dict[tuple[str, str, str, int], str]:
-    """Per row key, the settings that tell it apart from the other rows of the same model (``""`` if none)."""
-    labels = {}
-    for model in {key[0] for key in keys}:
-        same = [key for key in keys if key[0] == model]
-        for key, label in zip(same, settings_labels([json.loads(key[2]) for key in same])):
-            labels[key] = label
-    return labels
-
-
 def assemble_report(
     runs: Sequence[RunScores],
     judges: Sequence[tuple[str, list[dict[str, Any]]]] = (),
@@ -383,7 +373,8 @@ def assemble_report(
                 )
             copy += 1
         groups.setdefault((run.model, run.sampling, settings, copy), {})[run.task] = run
-    labels = _settings_labels(list(groups))
+    keys = list(groups)
+    labels = dict(zip(keys, labels_by_model([k[0] for k in keys], [json.loads(k[2]) for k in keys])))
     rows = []
     for (model, sampling, settings, copy), slot in groups.items():
         mcq, caption = slot.get("mcq"), slot.get("caption")

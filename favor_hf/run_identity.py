@@ -142,6 +142,17 @@ def settings_labels(settings: Sequence[Mapping[str, Any] | None]) -> list[str]:
     return [",".join(f"{k}={d.get(k)}" for k in varying) if d else "settings not recorded" for d in dicts]
 
 
+def labels_by_model(models: Sequence[str], settings: Sequence[Mapping[str, Any] | None]) -> list[str]:
+    """:func:`settings_labels` within each model: run ``i`` (model ``models[i]``) labelled by the settings
+    that tell it apart from the other runs of the same model (``""`` for a model's only run)."""
+    labels = [""] * len(models)
+    for model in set(models):
+        same = [i for i, name in enumerate(models) if name == model]
+        for i, label in zip(same, settings_labels([settings[i] for i in same])):
+            labels[i] = label
+    return labels
+
+
 def caption_score_choice(
     records: Sequence[Mapping[str, Any]], caption_model: str | None, official_hash_seed: int | None
 ) -> tuple[dict[str, Any], list[str]]:

@@ -38,7 +38,7 @@ from favor_hf.caption.analysis.motion import MOTION_RULE_VERSION
 from favor_hf.render import format_interval
 from favor_hf.report import RunScores, assemble_report, score_run
 from favor_hf.report_inputs import ReportError, load_final_records
-from favor_hf.run_identity import row_settings, settings_labels
+from favor_hf.run_identity import labels_by_model, row_settings
 from favor_hf.schema import CAPTION_SCORE_KEYS, TASK_CODES
 
 MCQ_COLUMNS: tuple[str, ...] = ("ALL", *TASK_CODES)
@@ -149,10 +149,9 @@ RESULTS_SUFFIXES = (".jsonl", ".xlsx", ".tsv")
 
 def _label_settings(rows: list[dict[str, Any]]) -> None:
     """Replace each row's ``settings`` dict by the settings that tell it apart from other rows of its model."""
-    for model in {row["model"] for row in rows}:
-        same = [row for row in rows if row["model"] == model]
-        for row, label in zip(same, settings_labels([row["settings"] for row in same])):
-            row["settings"] = label
+    labels = labels_by_model([row["model"] for row in rows], [row["settings"] for row in rows])
+    for row, label in zip(rows, labels):
+        row["settings"] = label
 
 
 def board_header(files: int, results_dir: Path) -> str:
