@@ -8,13 +8,17 @@ the reference caption's score:
 
 - corruptions: a **mirror** (every direction and directed action reversed, in varied wordings:
   "to the left" -> "rightward", "picks up" -> "puts down", "enters" -> "leaves", left and right
-  hands swapped as in a mirrored clip), **reversed chronology** (the clauses after the first in
-  reverse order; compared with the reference caption, and with the same clauses joined the
-  same way in the original order, which holds step 1's reading of the formatting equal),
-  **negated actions** ("walks" -> "does not walk"), a **wrong subject** (man <->
-  woman, boy <-> girl, ...), the constant generic caption and the empty caption. Reported: the
-  share of videos where the reference caption scores higher, over the videos whose clauses the
-  corruption changed (and their count), and the mean change of the score over them;
+  hands swapped as in a mirrored clip), **reversed chronology**, twice: the sentences after
+  the first in reverse order, each as written (the issue's reversal), and the clauses after
+  the first in reverse order, joined by commas (compared with the reference caption, and
+  with the same clauses joined the same way in the original order, which holds step 1's
+  reading of the formatting equal), **negated actions** ("walks" -> "does not walk"), a
+  **wrong subject** (man <-> woman, boy <-> girl, ...), the constant generic caption and the
+  empty caption. Reported: the share of videos where the reference caption scores higher,
+  over the videos whose clauses the corruption changed (and their count), the mean change of
+  the score over them, and how many of them step 1 extracts exactly as it extracts the caption
+  compared with ("same extraction": no score reading the extraction, official or companion,
+  can tell those apart, so ``1 - same / changed`` bounds the share any such score reaches);
 - rewrites that keep the meaning: verb and direction synonyms, clause reordering that keeps
   the temporal order ("B, after A"), active -> passive, a bullet list, a "The video shows ..."
   opener. Reported: the mean absolute change of the score;
@@ -173,10 +177,28 @@ def replace_phrases(text: str, table: dict[str, Any], rng: random.Random | None 
     return _phrase_pattern(table).sub(swap, text)
 
 
+_CONNECTIVE = re.compile(
+    r"^(?:and|then|finally|subsequently|afterwards|after that|next|later|meanwhile)\b[\s,]*", re.IGNORECASE
+)
+
+
 def clauses(text: str) -> list[str]:
-    """The caption's clauses: split at sentence ends, commas and semicolons, ", and" / ", then" folded in."""
-    parts = re.split(r"[.;,]\s*|\s+and then\s+|\s+then\s+", text.strip().rstrip("."))
-    return [re.sub(r"^(and|then|finally)\s+", "", p.strip(), flags=re.IGNORECASE) for p in parts if p.strip()]
+    """The caption's clauses: split at sentence ends, commas and semicolons and at "then"; leading
+    connectives ("and", "then", "Finally,", "Subsequently,", ...) dropped, so that none is left as
+    a clause of its own or moved to a wrong place by a reordering."""
+    out = []
+    for part in re.split(r"[.;,]\s*|\s+and then\s+|\s+then\s+", text.strip().rstrip(".")):
+        part = part.strip()
+        while (stripped := _CONNECTIVE.sub("", part)) != part:
+            part = stripped.strip()
+        if part:
+            out.append(part)
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """The caption's sentences, split after ``.``, ``!`` or ``?``."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
 
 
 def join_clauses(parts: list[str]) -> str:
@@ -184,8 +206,15 @@ def join_clauses(parts: list[str]) -> str:
 
 
 def reverse_chronology(text: str) -> str:
+    """The clauses after the first in reverse order, joined by commas."""
     parts = clauses(text)
     return join_clauses(parts[:1] + parts[1:][::-1])
+
+
+def reverse_sentences(text: str) -> str:
+    """The sentences after the first in reverse order, each kept as written (the issue's reversal)."""
+    parts = sentences(text)
+    return " ".join(parts[:1] + parts[1:][::-1])
 
 
 def negate(
@@ -278,7 +307,8 @@ def build_variants(references: list[dict[str, Any]], seed: int) -> dict[str, lis
     return {
         "reference caption": captions,
         "mirror": [replace_phrases(c, MIRROR, rng) for c in captions],
-        "reversed chronology": [reverse_chronology(c) for c in captions],
+        "reversed chronology (sentences)": [reverse_sentences(c) for c in captions],
+        "reversed chronology (clauses)": [reverse_chronology(c) for c in captions],
         "negated actions": [negate(c, lambda w: lemmatizer.lemmatize(w, "v"), pos_tag, verbs) for c in captions],
         "wrong subject": [replace_phrases(c, SUBJECT_SWAP) for c in captions],
         "constant generic caption": [GENERIC_CAPTION] * len(captions),
@@ -300,15 +330,17 @@ def build_variants(references: list[dict[str, Any]], seed: int) -> dict[str, lis
 
 CORRUPTIONS = {
     "mirror": "reference caption",
-    "reversed chronology": "reference caption",
-    "reversed chronology, vs the same clauses in order": "clauses re-joined, same order",
+    "reversed chronology (sentences)": "reference caption",
+    "reversed chronology (clauses)": "reference caption",
+    "reversed chronology (clauses), vs the same clauses in order": "clauses re-joined, same order",
     "negated actions": "reference caption",
     "wrong subject": "reference caption",
     "constant generic caption": "reference caption",
     "empty caption": "reference caption",
 }
-"""Corruption -> the caption it is compared with; the second reversed-chronology row compares the
-reversal with the same clauses, joined the same way, in the original order (formatting held equal)."""
+"""Corruption -> the caption it is compared with; the last reversed-chronology row compares the
+clause reversal with the same clauses, joined the same way, in the original order (formatting
+held equal)."""
 REWRITES = (
     "synonyms (verbs, directions)",
     "clauses reordered, same event order",
@@ -325,6 +357,12 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
+def extraction(video: dict[str, Any]) -> str:
+    """What step 1 extracted from a caption: two captions with equal extractions get equal scores
+    from any rule that reads the extraction, the official one and the companion alike."""
+    return json.dumps(video["extraction"], sort_keys=True)
+
+
 def summarise(variants: dict[str, list[str]], scored: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     from scipy.stats import spearmanr
 
@@ -333,7 +371,8 @@ def summarise(variants: dict[str, list[str]], scored: dict[str, list[dict[str, A
     for name, base in CORRUPTIONS.items():
         variant = variants[name.split(",")[0]]
         changed = [i for i, c in enumerate(variant) if clauses(c) != clauses(variants["reference caption"][i])]
-        row: dict[str, Any] = {"changed_videos": len(changed), "compared_with": base}
+        same = sum(extraction(scored[name.split(",")[0]][i]) == extraction(scored[base][i]) for i in changed)
+        row: dict[str, Any] = {"changed_videos": len(changed), "same_extraction": same, "compared_with": base}
         for label, key in SCORES.items():
             deltas = [scored[name.split(",")[0]][i][key] - scored[base][i][key] for i in changed]
             row[label] = {
@@ -361,14 +400,16 @@ def summarise(variants: dict[str, list[str]], scored: dict[str, list[dict[str, A
 def print_table(rows: dict[str, Any], header: str) -> None:
     print(header)
     print(
-        "| corruption | videos changed | reference higher: official | companion | mean change: official | companion |"
+        "| corruption | videos changed | same extraction | reference higher: official | companion | "
+        "mean change: official | companion |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for name in CORRUPTIONS:
         row = rows[name]
         o, c = row["official"], row["companion"]
         print(
-            f"| {name} | {row['changed_videos']} | {o['reference_higher']:.1%} | {c['reference_higher']:.1%} | "
+            f"| {name} | {row['changed_videos']} | {row['same_extraction']} | {o['reference_higher']:.1%} | "
+            f"{c['reference_higher']:.1%} | "
             f"{o['mean_change']:+.3f} | {c['mean_change']:+.3f} |"
         )
     print()

@@ -16,6 +16,8 @@ from favor_hf.caption.analysis.motion import (
     AXES,
     MOTION_SCORE_KEYS,
     contradiction,
+    in_order_chain,
+    motion_scores,
     motion_signature,
     opposite_axis,
 )
@@ -106,9 +108,25 @@ def test_left_and_right_hand_are_a_limb_axis_of_their_own():
     assert opposite_axis("moves his right arm to the left", "moves his right arm to the right") == "left/right"
 
 
+@pytest.mark.parametrize(
+    ("pairs", "chain"),
+    [
+        ([], []),
+        ([(0, 0), (1, 1), (2, 2)], [0, 1, 2]),  # in order: all kept
+        ([(0, 3), (1, 2), (2, 1), (3, 0)], [0]),  # reversed: one kept, the earliest predicted
+        ([(0, 1), (1, 0)], [0]),  # a tie between two chains of one: the earliest predicted wins
+        ([(0, 1), (1, 1), (2, 0)], [0, 1]),  # two predicted actions may match one reference action
+        ([(0, 0), (1, 3), (2, 1), (3, 2)], [0, 2, 3]),  # one action told too early
+        ([(2, 2), (0, 0), (1, 1)], [1, 2, 0]),  # positions in the input, taken by predicted index
+    ],
+)
+def test_in_order_chain(pairs, chain):
+    assert in_order_chain(pairs) == chain
+
+
 def test_motion_signature_names_the_companion():
     official = "favor_caption|v:0.2.0|model:m@abc|words:w|nltk:3.10@n|seed:0|cfg:official"
-    assert motion_signature(official) == official.replace("cfg:official", "cfg:official+motion-v1")
+    assert motion_signature(official) == official.replace("cfg:official", "cfg:official+motion-v2")
     with pytest.raises(ValueError, match="no cfg: field"):
         motion_signature("favor_caption|v:0.2.0")
 
@@ -135,7 +153,7 @@ def test_official_scores_unchanged_with_motion_aware():
         else:
             assert detail["motion_score"] < detail["final_score"]
     assert result["signature"].endswith("|cfg:official")
-    assert result["motion_signature"] == result["signature"] + "+motion-v1"
+    assert result["motion_signature"] == result["signature"] + "+motion-v2"
     assert set(MOTION_SCORE_KEYS) <= set(result)
     assert result["videos_with_motion_contradictions"] == sum(
         bool(d["motion_contradictions"]) for d in result["details"]
@@ -155,15 +173,16 @@ REFERENCE_RECORD = {
 RIGHT = "The camera pans left and tilts up. A man walks forward, sits down, raises his hand and turns left."
 MIRROR = "The camera pans right and tilts down. A man walks backward, stands up, lowers his hand and turns right."
 NEGATED = "The camera pans left and tilts up. A man does not walk forward, does not sit down, raises his hand."
+BACKWARDS = "The camera pans left and tilts up. A man turns left, raises his hand, sits down and walks forward."
 
 
 @pytest.fixture(scope="module")
 def scored():
-    return _score([RIGHT, MIRROR, NEGATED], [REFERENCE_RECORD] * 3, return_details=True, motion_aware=True)
+    return _score([RIGHT, MIRROR, NEGATED, BACKWARDS], [REFERENCE_RECORD] * 4, return_details=True, motion_aware=True)
 
 
 def test_companion_sees_a_mirror_and_a_negation(scored):
-    ok, mirrored, denied = scored["details"]
+    ok, mirrored, denied = scored["details"][:3]
     assert ok["motion_contradictions"] == [] and ok["motion_score"] == ok["final_score"]
     axes = {c["axis"] for c in mirrored["motion_contradictions"]}
     assert {"left/right", "up/down", "forward/backward"} <= axes
@@ -173,6 +192,44 @@ def test_companion_sees_a_mirror_and_a_negation(scored):
     assert ok["motion_score"] > mirrored["motion_score"]
     assert {c["kind"] for c in denied["motion_contradictions"]} == {"negation"}
     assert denied["motion_score"] < denied["final_score"]
+
+
+def test_companion_sees_reversed_chronology(scored):
+    ok, backwards = scored["details"][0], scored["details"][3]
+    found = backwards["motion_contradictions"]
+    # The official alignment matched turns left -> walks forward (0 -> 0), raises -> raises
+    # (1 -> 2), sits -> sits (2 -> 1), walks forward -> turns left (3 -> 3): "sits down" is told
+    # after an action that follows it; the other three still form a chain.
+    chrono = [
+        (p["predicted_indices"][0], p["reference_index"]) for p in backwards["alignment"]["chronology"]["matched"]
+    ]
+    assert chrono == [(0, 0), (1, 2), (2, 1), (3, 3)]
+    assert [(c["kind"], c["part"], c["predicted"].strip(", ")) for c in found] == [("order", "chronology", "sits down")]
+    assert ok["motion_contradictions"] == [] and ok["motion_score"] == ok["final_score"]
+    official_drop = ok["final_score"] - backwards["final_score"]
+    assert ok["motion_score"] - backwards["motion_score"] > official_drop + 0.05
+
+
+def test_companion_is_deaf_to_ulps_of_similarity(scored):
+    """Perturbing every matched pair's similarity by a few ulps leaves the contradictions as
+    they are and moves the companion by float noise only: the rule decides on words and indices."""
+    import copy
+
+    import numpy as np
+
+    for video in scored["details"]:
+        moved = copy.deepcopy(video)
+        for part in ("camera", "chronology"):
+            for pair in moved["alignment"][part]["matched"]:
+                pair["similarity"] = float(np.nextafter(np.nextafter(pair["similarity"], 2.0), 2.0))
+        for subject in moved["alignment"]["subjects"]["actions"]:
+            for pair in subject["matched"]:
+                pair["similarity"] = float(np.nextafter(pair["similarity"], -2.0))
+        again = motion_scores(moved)
+        assert [(c["kind"], c["predicted"]) for c in again["motion_contradictions"]] == [
+            (c["kind"], c["predicted"]) for c in video["motion_contradictions"]
+        ]
+        assert again["motion_score"] == pytest.approx(video["motion_score"], abs=1e-12)
 
 
 def test_space_alignment_shows_contradictions(scored):
@@ -204,7 +261,7 @@ def test_score_captions_command_with_motion_aware(tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())
     motion = result["motion_aware"]
-    assert motion["signature"] == result["signature"] + "+motion-v1" and motion["official"] is False
+    assert motion["signature"] == result["signature"] + "+motion-v2" and motion["official"] is False
     assert f"motion-aware companion (not official): {motion['signature']}" in done.stdout
     for video in VIDEOS[:2]:
         for key in CAPTION_SCORE_KEYS:  # the official numbers stay the official ones
@@ -250,7 +307,31 @@ def test_score_report_and_compare_commands_with_motion_aware(tmp_path):
     )
     saved = json.loads(scores.read_text())
     assert (
-        saved["signature"].endswith("|cfg:official") and saved["motion_signature"] == saved["signature"] + "+motion-v1"
+        saved["signature"].endswith("|cfg:official") and saved["motion_signature"] == saved["signature"] + "+motion-v2"
     )
     assert "motion-aware x100 (companion)" in cli("report", str(first), "--no-validity", *options)
     assert "compared on the motion-aware companion score" in cli("compare", str(first), str(second), *options)
+
+
+def test_benchmark_reversals_reorder_events_not_connectives():
+    """The two reversed-chronology corruptions of benchmarks/caption_motion_validity.py on a real
+    reference caption: sentences stay as written, and no connective is left as a clause."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from caption_motion_validity import clauses, reverse_chronology, reverse_sentences
+
+    caption = next(
+        c["caption"] for c in ANNOTATIONS.values() if c["caption"].count(". ") >= 2 and "Finally, " in c["caption"]
+    )
+    sentences = caption.split(". ")
+    reversed_sentences = reverse_sentences(caption)
+    assert reversed_sentences.startswith(sentences[0] + ".") and sorted(reversed_sentences.split()) == sorted(
+        caption.split()
+    )
+    parts = clauses(caption)
+    assert not {"Finally", "Then", "and", "Subsequently"} & set(parts)
+    assert clauses(reverse_chronology(caption)) == [parts[0], *parts[:0:-1]]
+    assert clauses("He sits down. Subsequently, he stands up, and then walks.") == [
+        "He sits down",
+        "he stands up",
+        "walks",
+    ]

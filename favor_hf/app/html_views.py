@@ -58,7 +58,8 @@ LEGEND = (
     '<span class="tag missed">missed</span> in the ground truth, not in the caption '
     '<span class="tag invented">invented</span> in the caption, not in the ground truth '
     '<span class="tag contradiction">contradiction</span> matched by the official score, but the two sides name '
-    "opposite directions or actions, or one denies the other: not a match for the motion-aware companion</p>"
+    "opposite directions or actions, one denies the other, or the caption tells the action out of the "
+    "reference's order: not a match for the motion-aware companion</p>"
 )
 
 

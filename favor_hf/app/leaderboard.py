@@ -252,7 +252,8 @@ def build_leaderboard(
         )
         notes.append(
             "motion_score (companion) is favor-hf's motion-aware companion, not official: matched pairs that name "
-            "opposite directions or actions, or deny each other, count as contradictions (signature cfg:...+"
+            "opposite directions or actions, deny each other, or are told out of order count as contradictions "
+            "(signature cfg:...+"
             f"{MOTION_RULE_VERSION}); ranks follow the official final_score"
         )
     paper_table = assemble_report(runs, strict=False).markdown() if runs else ""

@@ -78,7 +78,8 @@ def add_motion_aware_option(parser: argparse.ArgumentParser) -> None:
         "--motion-aware",
         action="store_true",
         help="also compute the motion-aware companion caption score (not official: contradicted pairs such as "
-        "'pans left' vs 'pans right' or a negated action are not matches; signature cfg:...+motion-v1); "
+        "'pans left' vs 'pans right', a negated action or an action told out of order are not matches; "
+        "signature cfg:...+motion-v2); "
         "the official scores are unchanged",
     )
 

@@ -49,7 +49,8 @@ Args:
         Default 0.
     motion_aware (bool): also compute the motion-aware companion score (not official): a
         matched pair whose sides name opposite directions (pans left / pans right), opposite
-        actions (sits down / stands up) or deny each other (does not move / moves) is a
+        actions (sits down / stands up) or deny each other (does not move / moves), and a
+        chronological pair the caption tells out of the reference's order, is a
         contradiction, not a match. Adds motion_score, its parts, motion_contradictions and
         motion_signature; the 13 official scores and signature are unchanged. Default False.
 Returns:

@@ -8,10 +8,11 @@ subject action, chronological action) whose two sides contradict each other, dro
 pairs, and recomputes precision, recall and order of the affected parts from the pairs that
 remain, with the official formulas (:mod:`favor_hf.caption.score.match`) and weights. The
 result, ``motion_score`` and its parts, is reported beside the official numbers under its
-own signature (``cfg:official+motion-v1``). A video without contradictions keeps its
+own signature (``cfg:official+motion-v2``). A video without contradictions keeps its
 official values exactly; a dropped pair is not re-matched to another action.
 
-The rule (version ``motion-v1``), on the lower-cased words of the two sides of a pair:
+The rule (version ``motion-v2``), on the lower-cased words of the two sides of a pair, then
+on the order of the chronology's pairs:
 
 - **Opposite poles of one axis.** Each side names, per axis of :data:`AXES`, the poles its
   words point to. The pair contradicts on an axis when each side names exactly one pole
@@ -27,6 +28,18 @@ The rule (version ``motion-v1``), on the lower-cased words of the two sides of a
   leaves of a caption silent about the camera) contradicts nothing. Step 1 often cuts the negation off a predicted action ("does not turn
   right" -> "turn righ"), so when the caption is known a predicted action is also negated
   when every place it occurs in the caption follows a negation word in the same clause.
+- **Order** (new in ``motion-v2``). Of all the chronology's matched pairs, the longest chain
+  whose reference actions never go back in time as the caption goes on is kept
+  (:func:`in_order_chain`; among equally long chains, the one whose predicted actions come
+  first); a pair outside it (and not already a contradiction of the rules above) tells its
+  action out of the reference's order and is a contradiction of kind ``order``. It counts
+  against precision and recall, and the order part is still judged, with the official
+  formula, on the pairs the direction and negation rules left, so dropping the pair does not
+  also forgive its disorder. The official score only
+  softens its order part (15 % of the weight, at most halved) for such pairs, so that a caption
+  telling the events backwards, whose formatting leads step 1 to extract more actions, can
+  outscore the right one. The subjects' action lists and the camera segments are not judged
+  for order.
 
 The words of the axes, and the readings that keep a word off its axis:
 
@@ -56,11 +69,12 @@ The words of the axes, and the readings that keep a word off its axis:
   places, sets down, releases (not "puts": "puts on" is dressing; "puts down" is ``up/down``).
 
 The rule reads words only: it is offline, deterministic and the same on every CPU, and
-it has no similarity threshold (the recomputed order uses :func:`order_score`, whose
-decisions are integer comparisons). What it does not see: contradictions without these
-words ("walks" against "runs"), a direction the step-1 extraction cut off ("turns his head
-to the l"), wrong subjects, and contradictions between pairs the official alignment did not
-match.
+it has no similarity threshold (the order rule and the recomputed order, :func:`order_score`,
+decide by integer comparisons of action indices). What it does not see: contradictions
+without these words ("walks" against "runs"), a direction the step-1 extraction cut off
+("turns his head to the l"), wrong subjects, contradictions between pairs the official
+alignment did not match, and a reordering of sentences step 1 extracts nothing from (the two
+captions then have the same extraction and the same scores).
 
 Example:
     >>> contradiction("Camera pans left", "Camera trucks to the right", "camera")["axis"]
@@ -69,6 +83,8 @@ Example:
     'negation'
     >>> contradiction("turns left", "looks up", "chronology") is None
     True
+    >>> in_order_chain([(0, 0), (1, 3), (2, 1), (3, 2)])
+    [0, 2, 3]
 """
 
 from __future__ import annotations
@@ -83,7 +99,7 @@ from favor_hf.caption.score.config import CaptionScoreConfig
 from favor_hf.caption.score.match import harmonic_mean, match_precision_recall, order_score
 from favor_hf.schema import MOTION_SCORE_KEYS
 
-MOTION_RULE_VERSION = "motion-v1"
+MOTION_RULE_VERSION = "motion-v2"
 """Names the rule in the companion's signature; bump it whenever a word or step changes."""
 
 
@@ -312,6 +328,39 @@ def matched_pairs(alignment: Mapping[str, Any]) -> list[tuple[str, Mapping[str, 
     return pairs
 
 
+def in_order_chain(pairs: Sequence[tuple[int, int]]) -> list[int]:
+    """Positions of the longest chain of ``(predicted index, reference index)`` pairs, taken
+    by predicted index, whose reference indices never decrease (two predicted actions may
+    match one reference action). Among equally long chains the one whose predicted indices
+    come first wins, so the choice depends on indices only."""
+    order = sorted(range(len(pairs)), key=lambda i: pairs[i])
+    # longest[i]: the longest chain starting at order[i].
+    longest = [1] * len(order)
+    for i in range(len(order) - 1, -1, -1):
+        for j in range(i + 1, len(order)):
+            if pairs[order[j]][0] > pairs[order[i]][0] and pairs[order[j]][1] >= pairs[order[i]][1]:
+                longest[i] = max(longest[i], longest[j] + 1)
+    chain: list[int] = []
+    need = max(longest, default=0)
+    for i in range(len(order)):
+        last = pairs[chain[-1]] if chain else None
+        fits = last is None or (pairs[order[i]][0] > last[0] and pairs[order[i]][1] >= last[1])
+        if need and longest[i] == need and fits:
+            chain.append(order[i])
+            need -= 1
+    return chain
+
+
+def _entry(part: str, pair: Mapping[str, Any], verdict: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "part": part,
+        "predicted": pair["predicted"],
+        "reference": pair["reference"],
+        "similarity": pair.get("similarity"),
+        **verdict,
+    }
+
+
 def _contradicted_pairs(
     alignment: Mapping[str, Any], caption: str | None
 ) -> list[tuple[Mapping[str, Any], dict[str, Any]]]:
@@ -319,20 +368,22 @@ def _contradicted_pairs(
     for part, pair in matched_pairs(alignment):
         verdict = contradiction(pair["predicted"], pair["reference"], part, caption)
         if verdict:
-            entry = {
-                "part": part,
-                "predicted": pair["predicted"],
-                "reference": pair["reference"],
-                "similarity": pair.get("similarity"),
-                **verdict,
-            }
-            found.append((pair, entry))
+            found.append((pair, _entry(part, pair, verdict)))
+    contradicted = {id(pair) for pair, _ in found}
+    chrono = (alignment.get("chronology") or {}).get("matched", [])
+    kept = set(in_order_chain([(pair["predicted_indices"][0], pair["reference_index"]) for pair in chrono]))
+    found += [
+        (pair, _entry("chronology", pair, {"kind": "order"}))
+        for i, pair in enumerate(chrono)
+        if i not in kept and id(pair) not in contradicted
+    ]
     return found
 
 
 def contradictions(alignment: Mapping[str, Any], caption: str | None = None) -> list[dict[str, Any]]:
     """The matched pairs of one video's alignment that contradict, each
-    ``{"part", "predicted", "reference", "similarity", "kind"[, "axis"]}``;
+    ``{"part", "predicted", "reference", "similarity", "kind"[, "axis"]}`` (kind ``direction``,
+    ``negation`` or, for chronology pairs out of the reference's order, ``order``);
     ``caption``: the predicted caption, if known (see :func:`negated_in_caption`)."""
     return [entry for _, entry in _contradicted_pairs(alignment, caption)]
 
@@ -389,17 +440,23 @@ def _subjects(video: Mapping[str, Any], dropped: set[int], config: CaptionScoreC
     return precision, recall, order
 
 
-def _chronology(video: Mapping[str, Any], dropped: set[int], config: CaptionScoreConfig) -> tuple[float, float, float]:
+def _chronology(
+    video: Mapping[str, Any], dropped: set[int], out_of_order: set[int], config: CaptionScoreConfig
+) -> tuple[float, float, float]:
+    """Precision and recall of the pairs left after all contradictions; the order part judged, as
+    the official score does, on the pairs left after the direction and negation rule, so that an
+    action told out of order counts against precision and recall and is not forgiven by it."""
     chrono = video["alignment"]["chronology"]
     predicted, reference = chrono["predicted"], chrono["reference"]
     if not predicted or not reference:
         return 0.0, 0.0, 0.0
-    kept = _kept(chrono["matched"], dropped)
+    ordered = _kept(chrono["matched"], dropped)
+    kept = _kept(ordered, out_of_order)
     mapping = _mapping(kept)
     precision, recall, _ = _match_scores(kept, len(predicted), len(reference), config)
     agreements = [predicted[i]["subject"] == reference[j]["subject"] for i, j in mapping.items()]
     factor = 0.9 + 0.1 * (sum(agreements) / len(agreements) if agreements else 0.0)
-    return precision * factor, recall * factor, order_score(mapping, len(predicted), len(reference), config)
+    return precision * factor, recall * factor, order_score(_mapping(ordered), len(predicted), len(reference), config)
 
 
 def motion_scores(
@@ -415,7 +472,8 @@ def motion_scores(
     alignment = video.get("alignment") or {}
     pairs = [] if "error" in alignment else _contradicted_pairs(alignment, caption)
     found = [entry for _, entry in pairs]
-    dropped = {id(pair) for pair, _ in pairs}
+    dropped = {id(pair) for pair, entry in pairs if entry["kind"] != "order"}
+    out_of_order = {id(pair) for pair, entry in pairs if entry["kind"] == "order"}
     official = (
         video["camera_motion_score"],
         video["subject_precision_score"],
@@ -426,7 +484,11 @@ def motion_scores(
         video["chrono_order_score"],
     )
     parts = (
-        (_camera(video, dropped, config), *_subjects(video, dropped, config), *_chronology(video, dropped, config))
+        (
+            _camera(video, dropped, config),
+            *_subjects(video, dropped, config),
+            *_chronology(video, dropped, out_of_order, config),
+        )
         if found
         else official
     )
