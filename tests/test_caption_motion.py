@@ -239,6 +239,9 @@ def test_space_alignment_shows_contradictions(scored):
     view = html_views.alignment_html(mirrored["alignment"], None, mirrored["motion_contradictions"])
     assert view.count('<tr class="contradiction">') == len(mirrored["motion_contradictions"])
     assert "contradiction: left/right" in view and '<tr class="matched">' not in view
+    backwards = scored["details"][3]
+    view = html_views.alignment_html(backwards["alignment"], None, backwards["motion_contradictions"])
+    assert view.count('<tr class="contradiction">') == 1 and "contradiction: order" in view
     plain = html_views.alignment_html(mirrored["alignment"])
     assert '<tr class="contradiction">' not in plain and '<tr class="matched">' in plain
     scores = html_views.scores_html(scored, MINILM_MODEL)
