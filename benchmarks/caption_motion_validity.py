@@ -17,8 +17,9 @@ the reference caption's score:
   empty caption. Reported: the share of videos where the reference caption scores higher,
   over the videos whose clauses the corruption changed (and their count), the mean change of
   the score over them, and how many of them step 1 extracts exactly as it extracts the caption
-  compared with ("same extraction": no score reading the extraction, official or companion,
-  can tell those apart, so ``1 - same / changed`` bounds the share any such score reaches);
+  compared with ("same extraction": no score reading only the extraction can tell those
+  apart, so ``1 - same / changed`` bounds the share any such score reaches; the companion
+  also reads the caption, for negations only);
 - rewrites that keep the meaning: verb and direction synonyms, clause reordering that keeps
   the temporal order ("B, after A"), active -> passive, a bullet list, a "The video shows ..."
   opener. Reported: the mean absolute change of the score;
@@ -359,7 +360,7 @@ def _mean(values: list[float]) -> float:
 
 def extraction(video: dict[str, Any]) -> str:
     """What step 1 extracted from a caption: two captions with equal extractions get equal scores
-    from any rule that reads the extraction, the official one and the companion alike."""
+    from any rule that reads only the extraction (the companion reads the caption for negations)."""
     return json.dumps(video["extraction"], sort_keys=True)
 
 
