@@ -35,11 +35,10 @@ on the order of the chronology's pairs:
   action out of the reference's order and is a contradiction of kind ``order``. It counts
   against precision and recall, and the order part is still judged, with the official
   formula, on the pairs the direction and negation rules left, so dropping the pair does not
-  also forgive its disorder. The official score only
-  softens its order part (15 % of the weight, at most halved) for such pairs, so that a caption
-  telling the events backwards, whose formatting leads step 1 to extract more actions, can
-  outscore the right one. The subjects' action lists and the camera segments are not judged
-  for order.
+  also forgive its disorder. The official score only softens its order part (15 % of the
+  weight, at most halved) for such pairs, so that a caption telling the events backwards,
+  whose formatting leads step 1 to extract more actions, can outscore the right one. The
+  subjects' action lists and the camera segments are not judged for order.
 
 The words of the axes, and the readings that keep a word off its axis:
 
