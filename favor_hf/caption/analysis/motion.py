@@ -499,7 +499,7 @@ def motion_scores(
 
 
 def motion_signature(signature: str) -> str:
-    """The companion's signature: the official one with ``cfg:<tag>`` -> ``cfg:<tag>+motion-v1``."""
+    """The companion's signature: the official one with ``cfg:<tag>`` -> ``cfg:<tag>+motion-v2``."""
     head, sep, tag = signature.rpartition("|cfg:")
     if not sep:
         raise ValueError(f"not a caption score signature (no cfg: field): {signature!r}")
