@@ -12,7 +12,7 @@ from chat_server import ChatServer
 from favor_hf.app import clip_run, html_views, leaderboard
 from favor_hf.app.samples import SampleError, ensure_sample_runs, ensure_samples
 from favor_hf.app.uploads import UploadError, UploadLimits, sniff_container, validate_upload
-from favor_hf.schema import CAPTION_SCORE_KEYS
+from favor_hf.schema import ANNOTATION_FIELDS, CAPTION_SCORE_KEYS
 
 
 def _write_clip(
@@ -272,17 +272,7 @@ def test_pasted_record_gives_an_upload_questions_and_ground_truth(samples):
     source = clips["synth0002"]
     upload = clip_run.record_from_upload("/uploads/clip.mp4", "clip")
     assert not clip_run.has_reference(upload) and upload["questions"] == []
-    raw = {
-        key: source[key]
-        for key in (
-            "caption",
-            "camera_motion",
-            "num_subjects",
-            "subject_attributes",
-            "motion_list",
-            "chronological_motion_list",
-        )
-    }
+    raw = {key: source[key] for key in ANNOTATION_FIELDS}
     raw["questions"] = [
         {k: q[k] for k in ("question", "options", "correct_answer", "task_type")} for q in source["questions"]
     ]
